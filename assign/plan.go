@@ -1,0 +1,70 @@
+// Package assign is the regroup policy: it moves fresh single-sign-on users out
+// of the placeholder group into the groups that match their roles. Planning is
+// pure.
+package assign
+
+import (
+	"lm-user-hygiene/lm"
+)
+
+// Scopes.
+const (
+	ScopeSSO = "sso" // only users whose createdBy mentions SAML or SSO
+	ScopeAll = "all" // every ungrouped user
+)
+
+// Options is the assign policy in force.
+type Options struct {
+	// RoleGroups maps a role name to a group name; names compare
+	// case-insensitively. A role not listed maps to the group of its own name.
+	RoleGroups     map[string]string
+	Scope          string
+	UngroupedGroup string
+	SuspendedGroup string
+	CreateGroups   bool
+}
+
+// Action is what the plan does to a user.
+type Action string
+
+const (
+	ActionNone    Action = "none"
+	ActionRegroup Action = "regroup"
+)
+
+// Outcome says why a user got its action.
+type Outcome string
+
+const (
+	OutcomeRegroup     Outcome = "regroup"      // ungrouped user in scope: regroup by role
+	OutcomeReactivated Outcome = "reactivated"  // active but still in the suspended group: regroup
+	OutcomeGrouped     Outcome = "grouped"      // already in a real group
+	OutcomeOutOfScope  Outcome = "out_of_scope" // ungrouped but not SSO-created, scope sso
+	OutcomeUnmapped    Outcome = "unmapped"     // no role maps to an existing (or creatable) group
+	OutcomeSuspended   Outcome = "suspended"    // suspended users are never touched
+	OutcomeAPIOnly     Outcome = "api_only"     // API-only users are never touched
+	OutcomeExcluded    Outcome = "excluded"     // being suspended by this run
+)
+
+// Decision is the plan for one user, with a reason a person can read.
+type Decision struct {
+	User    lm.User
+	Action  Action
+	Outcome Outcome
+	Reason  string
+	// GroupIDs is the complete desired list of existing groups (sorted);
+	// NewGroups are groups to create first and add (sorted, --create-groups).
+	GroupIDs  []int
+	NewGroups []string
+	// UnmappedRoles are the user's roles that map to no group (sorted).
+	UnmappedRoles []string
+}
+
+// Plan is the assign step's decision over a whole portal.
+type Plan struct {
+	// Decisions holds one entry per user: regroups first, then the rest, each
+	// by username.
+	Decisions []Decision
+	// Unmapped counts users in scope that were left alone because no role maps.
+	Unmapped int
+}

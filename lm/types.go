@@ -1,0 +1,106 @@
+package lm
+
+import (
+	"strings"
+	"time"
+)
+
+// User status values, as the API spells them.
+const (
+	StatusActive    = "active"
+	StatusSuspended = "suspended"
+)
+
+// Role is a LogicMonitor role, reduced to what the hygiene steps need.
+type Role struct {
+	ID   int
+	Name string
+}
+
+// Group is a LogicMonitor user group ("admin group" in the API).
+type Group struct {
+	ID   int
+	Name string
+}
+
+// APIToken is one API token of a user.
+type APIToken struct {
+	AccessID string
+	// Enabled is the API's status 2; 1 means disabled.
+	Enabled bool
+	// LastUsedOn is the raw epoch the API returned (0 = never); see Epoch.
+	LastUsedOn int64
+}
+
+// User is a LogicMonitor user ("admin" in the API), reduced to the fields the
+// hygiene steps read. Timestamps are the raw epochs the API returned, because
+// their unit is not documented; Epoch turns them into times.
+type User struct {
+	ID           int
+	Username     string
+	Status       string
+	APIOnly      bool
+	CreatedBy    string
+	Roles        []Role
+	GroupIDs     []int
+	LastLoginOn  int64
+	LastActionOn int64
+	LastAccessOn int64
+	APITokens    []APIToken
+}
+
+// UserUpdate is the complete desired state of the fields a hygiene change
+// writes. It is sent as one PATCH with the user's current roles.
+type UserUpdate struct {
+	ID       int
+	Status   string
+	GroupIDs []int
+	RoleIDs  []int
+}
+
+// UserFields are the fields the client asks for when it lists users.
+var UserFields = []string{
+	"id", "username", "status", "apionly", "createdBy", "roles", "adminGroupIds",
+	"lastLoginOn", "lastActionOn", "lastAccessOn", "apiTokens",
+}
+
+// millisThreshold separates seconds from milliseconds: as seconds it is the
+// year 5138, as milliseconds March 1973.
+const millisThreshold = 100_000_000_000
+
+// Epoch converts an API timestamp to a time. The API documents "epoch format"
+// without a unit; values above 100,000,000,000 are taken as milliseconds and
+// the rest as seconds. Zero (never) and negative values give the zero time.
+func Epoch(v int64) time.Time {
+	switch {
+	case v <= 0:
+		return time.Time{}
+	case v > millisThreshold:
+		return time.UnixMilli(v).UTC()
+	default:
+		return time.Unix(v, 0).UTC()
+	}
+}
+
+// SameName reports whether two user, role or group names are the same: the
+// portal treats them case-insensitively.
+func SameName(a, b string) bool { return strings.EqualFold(a, b) }
+
+// HasRole reports whether u holds a role named name.
+func (u User) HasRole(name string) bool {
+	for _, r := range u.Roles {
+		if SameName(r.Name, name) {
+			return true
+		}
+	}
+	return false
+}
+
+// RoleIDs returns the ids of u's roles, in the order the API gave them.
+func (u User) RoleIDs() []int {
+	ids := make([]int, len(u.Roles))
+	for i, r := range u.Roles {
+		ids[i] = r.ID
+	}
+	return ids
+}
