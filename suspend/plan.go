@@ -62,6 +62,16 @@ const (
 	OutcomeAdminGuard       Outcome = "admin_guard"       // kept to hold --min-admins
 	OutcomeAlreadySuspended Outcome = "already_suspended" // suspended and only in the suspended group
 	OutcomeOutsideGroup     Outcome = "outside_group"     // suspended but in other groups: move
+	// OutcomeUnknownStatus is a status the API does not document: left alone.
+	OutcomeUnknownStatus Outcome = "unknown_status"
+)
+
+// Activity signal names, as they appear in Decision.Signal and in reasons.
+const (
+	SignalLogin    = "login"
+	SignalAction   = "action"
+	SignalAccess   = "access"
+	SignalAPIToken = "api_token"
 )
 
 // Decision is the plan for one user, with a reason a person can read.

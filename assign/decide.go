@@ -1,0 +1,392 @@
+package assign
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"lm-user-hygiene/lm"
+)
+
+// NewPlan decides, for every user, whether the assign step regroups it and
+// why. exclude holds the ids of users the suspend step of the same run is
+// suspending: regrouping them would undo that suspension's group move.
+// NewPlan does no I/O and the same input always gives the same plan.
+func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) Plan {
+	p := newPlanner(groups, roles, opts, exclude)
+	plan := Plan{Decisions: make([]Decision, 0, len(users))}
+	for _, u := range users {
+		d := p.decide(u)
+		if d.Outcome == OutcomeUnmapped {
+			plan.Unmapped++
+		}
+		plan.Decisions = append(plan.Decisions, d)
+	}
+	sort.SliceStable(plan.Decisions, func(i, j int) bool {
+		a, b := plan.Decisions[i], plan.Decisions[j]
+		if ra, rb := a.Action == ActionRegroup, b.Action == ActionRegroup; ra != rb {
+			return ra
+		}
+		return userLess(a.User, b.User)
+	})
+	return plan
+}
+
+// userLess orders by username as people read it (case-insensitively), with
+// the exact spelling and then the id as tie-breakers so the order never
+// depends on the order the API listed users in.
+func userLess(a, b lm.User) bool {
+	la, lb := strings.ToLower(a.Username), strings.ToLower(b.Username)
+	if la != lb {
+		return la < lb
+	}
+	if a.Username != b.Username {
+		return a.Username < b.Username
+	}
+	return a.ID < b.ID
+}
+
+type planner struct {
+	opts      Options
+	exclude   map[int]bool
+	groupByID map[int]lm.Group
+	// groups sorted by id, so that if the portal ever holds two groups whose
+	// names differ only in case, the oldest one wins every time.
+	groups     []lm.Group
+	roleNames  map[int]string
+	roleGroups map[string]string // keys lower-cased
+}
+
+func newPlanner(groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) *planner {
+	p := &planner{
+		opts:       opts,
+		exclude:    exclude,
+		groupByID:  make(map[int]lm.Group, len(groups)),
+		groups:     append([]lm.Group(nil), groups...),
+		roleNames:  make(map[int]string, len(roles)),
+		roleGroups: make(map[string]string, len(opts.RoleGroups)),
+	}
+	sort.SliceStable(p.groups, func(i, j int) bool { return p.groups[i].ID < p.groups[j].ID })
+	for _, g := range p.groups {
+		if _, dup := p.groupByID[g.ID]; !dup {
+			p.groupByID[g.ID] = g
+		}
+	}
+	for _, r := range roles {
+		p.roleNames[r.ID] = r.Name
+	}
+	// Options may be built by hand rather than by ParseRoleGroups, so keys are
+	// folded here too; sorted keys make a case-only clash resolve the same way
+	// on every run (Validate rejects such a clash anyway).
+	keys := make([]string, 0, len(opts.RoleGroups))
+	for k := range opts.RoleGroups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		low := strings.ToLower(strings.TrimSpace(k))
+		if _, seen := p.roleGroups[low]; !seen {
+			p.roleGroups[low] = strings.TrimSpace(opts.RoleGroups[k])
+		}
+	}
+	return p
+}
+
+// findGroup looks a group up by name, case-insensitively.
+func (p *planner) findGroup(name string) (lm.Group, bool) {
+	for _, g := range p.groups {
+		if lm.SameName(g.Name, name) {
+			return g, true
+		}
+	}
+	return lm.Group{}, false
+}
+
+func (p *planner) isPlaceholder(name string) bool { return lm.SameName(name, p.opts.UngroupedGroup) }
+func (p *planner) isSuspended(name string) bool   { return lm.SameName(name, p.opts.SuspendedGroup) }
+
+// membership sorts a user's group ids into what they mean for assign. The
+// placeholder group and ids of groups that no longer exist count as no group
+// and are dropped on a regroup.
+type membership struct {
+	kept      []lm.Group // real groups, kept on a regroup
+	suspended string     // the suspended group's name when the user is in it
+}
+
+func (p *planner) membership(u lm.User) membership {
+	var m membership
+	seen := map[int]bool{}
+	for _, id := range u.GroupIDs {
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		g, ok := p.groupByID[id]
+		switch {
+		case !ok, p.isPlaceholder(g.Name):
+		case p.isSuspended(g.Name):
+			m.suspended = g.Name
+		default:
+			m.kept = append(m.kept, g)
+		}
+	}
+	return m
+}
+
+func (p *planner) decide(u lm.User) Decision {
+	d := Decision{User: u, Action: ActionNone}
+	switch {
+	case u.Status == lm.StatusSuspended:
+		d.Outcome, d.Reason = OutcomeSuspended, "suspended: assign never touches suspended users"
+		return d
+	case u.Status != lm.StatusActive:
+		d.Outcome, d.Reason = OutcomeSuspended, fmt.Sprintf("status %q is not active: assign only regroups active users", u.Status)
+		return d
+	case p.exclude[u.ID]:
+		d.Outcome, d.Reason = OutcomeExcluded, "being suspended by this run: assign leaves it in the suspended group"
+		return d
+	case u.APIOnly:
+		d.Outcome, d.Reason = OutcomeAPIOnly, "API-only user: assign never touches API-only users"
+		return d
+	}
+
+	m := p.membership(u)
+	reactivated := m.suspended != ""
+	if !reactivated && len(m.kept) > 0 {
+		d.Outcome, d.Reason = OutcomeGrouped, "already in "+groupNames(m.kept)
+		return d
+	}
+	sso := IsSSOCreated(u.CreatedBy)
+	if !reactivated && p.opts.Scope != ScopeAll && !sso {
+		d.Outcome = OutcomeOutOfScope
+		d.Reason = fmt.Sprintf("ungrouped but not created by SSO (createdBy %q): --assign-scope=%s leaves it alone; use --assign-scope=%s to include it", u.CreatedBy, ScopeSSO, ScopeAll)
+		return d
+	}
+
+	var who string
+	switch {
+	case reactivated:
+		who = "reactivated but still in " + m.suspended
+	case sso:
+		who = fmt.Sprintf("ungrouped SSO user (createdBy %q)", u.CreatedBy)
+	default:
+		who = fmt.Sprintf("ungrouped user (createdBy %q, --assign-scope=%s)", u.CreatedBy, ScopeAll)
+	}
+
+	mapped, unmapped := p.targets(u)
+	if len(mapped) == 0 {
+		d.Outcome = OutcomeUnmapped
+		d.UnmappedRoles = roleNamesOf(unmapped)
+		if len(unmapped) == 0 {
+			d.Reason = who + ": has no roles, so no group to move it to; give it a role in the portal"
+		} else {
+			d.Reason = who + ": no role maps to a group: " + describeUnmapped(unmapped) + "; " + p.fixHint(unmapped)
+		}
+		return d
+	}
+
+	d.Action = ActionRegroup
+	if reactivated {
+		d.Outcome = OutcomeReactivated
+	} else {
+		d.Outcome = OutcomeRegroup
+	}
+	d.GroupIDs = []int{}
+	for _, g := range m.kept {
+		d.GroupIDs = append(d.GroupIDs, g.ID)
+	}
+	for _, t := range mapped {
+		if t.create {
+			d.NewGroups = append(d.NewGroups, t.group)
+		} else {
+			d.GroupIDs = append(d.GroupIDs, t.groupID)
+		}
+	}
+	d.GroupIDs = sortedUniqueInts(d.GroupIDs)
+	d.NewGroups = sortedUniqueNames(d.NewGroups)
+	d.UnmappedRoles = roleNamesOf(unmapped)
+
+	var b strings.Builder
+	b.WriteString(who)
+	b.WriteString(": roles ")
+	b.WriteString(describeMapped(mapped))
+	if len(m.kept) > 0 {
+		b.WriteString("; keeps ")
+		b.WriteString(groupNames(m.kept))
+	}
+	if len(unmapped) > 0 {
+		b.WriteString("; unmapped roles: ")
+		b.WriteString(describeUnmapped(unmapped))
+		b.WriteString("; ")
+		b.WriteString(p.fixHint(unmapped))
+	}
+	d.Reason = b.String()
+	return d
+}
+
+// target is where one of a user's roles leads.
+type target struct {
+	role    string
+	group   string // the group name the role maps to
+	groupID int    // the existing group; 0 when it must be created or does not map
+	create  bool   // missing, and --create-groups creates it
+	problem string // why the role does not map; empty when it does
+}
+
+// Problems a role can have; fixHint turns them into advice.
+const (
+	problemNoName      = "the role has no name"
+	problemMissing     = "no such group"
+	problemPlaceholder = "the placeholder group"
+	problemSuspended   = "the suspended group"
+)
+
+// targets resolves each of the user's roles, sorted by role name, into the
+// roles that map and the roles that do not.
+func (p *planner) targets(u lm.User) (mapped, unmapped []target) {
+	var all []target
+	for _, r := range u.Roles {
+		all = append(all, p.resolve(r))
+	}
+	sort.SliceStable(all, func(i, j int) bool { return nameLess(all[i].role, all[j].role) })
+	for _, t := range all {
+		if t.problem == "" {
+			mapped = append(mapped, t)
+		} else {
+			unmapped = append(unmapped, t)
+		}
+	}
+	return mapped, unmapped
+}
+
+func (p *planner) resolve(r lm.Role) target {
+	// The role list is the portal's current naming; the copy embedded in the
+	// user is the fallback when the role list lacks that id.
+	name := r.Name
+	if n, ok := p.roleNames[r.ID]; ok && strings.TrimSpace(n) != "" {
+		name = n
+	}
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return target{role: fmt.Sprintf("#%d", r.ID), problem: problemNoName}
+	}
+	t := target{role: name, group: name}
+	if g, ok := p.roleGroups[strings.ToLower(name)]; ok {
+		t.group = g
+	}
+	// Moving a user "into" the placeholder or the suspended group would leave
+	// it ungrouped, or look suspended, and every run would try again.
+	switch {
+	case p.isPlaceholder(t.group):
+		t.problem = problemPlaceholder
+		return t
+	case p.isSuspended(t.group):
+		t.problem = problemSuspended
+		return t
+	}
+	if g, ok := p.findGroup(t.group); ok {
+		t.groupID, t.group = g.ID, g.Name
+		return t
+	}
+	if p.opts.CreateGroups {
+		t.create = true
+		return t
+	}
+	t.problem = problemMissing
+	return t
+}
+
+// fixHint says how a person makes the unmapped roles map.
+func (p *planner) fixHint(unmapped []target) string {
+	missing := false
+	for _, t := range unmapped {
+		if t.problem == problemMissing {
+			missing = true
+		}
+	}
+	if missing {
+		return "create the groups, map the roles to existing groups with --role-groups, or use --create-groups"
+	}
+	return "map the roles to real groups with --role-groups"
+}
+
+func describeMapped(ts []target) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		parts[i] = t.role + " -> " + t.group
+		if t.create {
+			parts[i] += " (to be created)"
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func describeUnmapped(ts []target) string {
+	parts := make([]string, len(ts))
+	for i, t := range ts {
+		if t.problem == problemNoName {
+			parts[i] = "role " + t.role + " (" + t.problem + ")"
+			continue
+		}
+		parts[i] = t.role + " -> " + t.group + " (" + t.problem + ")"
+	}
+	return strings.Join(parts, ", ")
+}
+
+func roleNamesOf(ts []target) []string {
+	if len(ts) == 0 {
+		return nil
+	}
+	names := make([]string, len(ts))
+	for i, t := range ts {
+		names[i] = t.role
+	}
+	return names // already sorted by targets
+}
+
+// groupNames lists groups by name, sorted, for a reason.
+func groupNames(gs []lm.Group) string {
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = g.Name
+	}
+	return strings.Join(sortedUniqueNames(names), ", ")
+}
+
+// nameLess orders names as people read them: case-insensitively first.
+func nameLess(a, b string) bool {
+	la, lb := strings.ToLower(a), strings.ToLower(b)
+	if la != lb {
+		return la < lb
+	}
+	return a < b
+}
+
+// sortedUniqueNames sorts names and drops case-insensitive duplicates,
+// keeping the spelling that sorts first.
+func sortedUniqueNames(names []string) []string {
+	if len(names) == 0 {
+		return nil
+	}
+	s := append([]string(nil), names...)
+	sort.Slice(s, func(i, j int) bool { return nameLess(s[i], s[j]) })
+	out := s[:1]
+	for _, n := range s[1:] {
+		if !lm.SameName(n, out[len(out)-1]) {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func sortedUniqueInts(ids []int) []int {
+	s := append([]int{}, ids...)
+	sort.Ints(s)
+	out := s[:0]
+	for i, id := range s {
+		if i == 0 || id != s[i-1] {
+			out = append(out, id)
+		}
+	}
+	return out
+}

@@ -1,0 +1,64 @@
+package suspend
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+)
+
+// maxInactiveDays keeps the cutoff arithmetic far from time.Duration's
+// overflow (about 292 years).
+const maxInactiveDays = 36500
+
+// Validate reports the first setting that cannot be used, as a one-line
+// message naming its flag.
+func (o Options) Validate() error {
+	switch {
+	case o.InactiveDays < 1:
+		return errors.New("--inactive-days must be at least 1")
+	case o.InactiveDays > maxInactiveDays:
+		return fmt.Errorf("--inactive-days must be at most %d", maxInactiveDays)
+	case o.Activity != ActivityAny && o.Activity != ActivityLogin:
+		return fmt.Errorf("--activity must be %q or %q, not %q", ActivityAny, ActivityLogin, o.Activity)
+	case o.NeverLoggedIn != NeverLoggedInSkip && o.NeverLoggedIn != NeverLoggedInSuspend:
+		return fmt.Errorf("--never-logged-in must be %q or %q, not %q", NeverLoggedInSkip, NeverLoggedInSuspend, o.NeverLoggedIn)
+	// Written as a negated range so that NaN is refused too.
+	case !(o.MaxSuspendPercent >= 0 && o.MaxSuspendPercent <= 100):
+		return fmt.Errorf("--max-suspend-percent must be between 0 and 100, not %g", o.MaxSuspendPercent)
+	case o.MinAdmins < 0:
+		return errors.New("--min-admins must be 0 or more")
+	case o.MinAdmins > 0 && len(o.AdminRoles) == 0:
+		// Otherwise the guard would silently count no administrators at all.
+		return errors.New("--admin-roles must name at least one role when --min-admins is above 0")
+	case strings.TrimSpace(o.SuspendedGroup) == "":
+		return errors.New("--suspended-group must not be empty")
+	}
+	for _, p := range o.ProtectUsers {
+		// path.Match checks the whole pattern when the name does not match,
+		// so matching against "" finds every malformed pattern.
+		if _, err := path.Match(strings.ToLower(p), ""); err != nil {
+			return fmt.Errorf("--protect-users pattern %q is not a valid glob (use *, ? and [...])", p)
+		}
+	}
+	return nil
+}
+
+// MatchGlob reports whether name matches the path.Match pattern, ignoring
+// case as the portal does. A malformed pattern matches nothing.
+func MatchGlob(pattern, name string) bool {
+	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(name))
+	return err == nil && ok
+}
+
+// ParseList splits a comma-separated flag value into its non-empty,
+// space-trimmed items.
+func ParseList(s string) []string {
+	var items []string
+	for item := range strings.SplitSeq(s, ",") {
+		if item = strings.TrimSpace(item); item != "" {
+			items = append(items, item)
+		}
+	}
+	return items
+}
