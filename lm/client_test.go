@@ -1,0 +1,458 @@
+package lm
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+func TestNewRequiresExactlyOneCredential(t *testing.T) {
+	const base = "https://acme.logicmonitor.com/santaba/rest"
+	insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+	tests := []struct {
+		name    string
+		cfg     Config
+		wantErr bool
+	}{
+		{name: "accepts an LMv1 token", cfg: Config{BaseURL: base, AccessID: "id", AccessKey: testKey}},
+		{name: "accepts a bearer token", cfg: Config{BaseURL: base, BearerToken: testBearer}},
+		{name: "refuses no credentials", cfg: Config{BaseURL: base}, wantErr: true},
+		{name: "refuses an access key without id", cfg: Config{BaseURL: base, AccessKey: testKey}, wantErr: true},
+		{name: "refuses an access id without key", cfg: Config{BaseURL: base, AccessID: "id"}, wantErr: true},
+		{name: "refuses both LMv1 and bearer", cfg: Config{BaseURL: base, AccessID: "id", AccessKey: testKey, BearerToken: testBearer}, wantErr: true},
+		{name: "refuses an invalid base URL", cfg: Config{BaseURL: "http://acme.logicmonitor.com", AccessID: "id", AccessKey: testKey}, wantErr: true},
+		{name: "refuses a client that skips TLS verification", cfg: Config{BaseURL: base, AccessID: "id", AccessKey: testKey, HTTPClient: insecure}, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := New(tt.cfg)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("New: err = %v, wantErr %v", err, tt.wantErr)
+			}
+			if err != nil {
+				assertNoSecret(t, err.Error())
+			}
+			if c != nil && c.http.CheckRedirect == nil {
+				t.Fatal("the HTTP client follows redirects")
+			}
+		})
+	}
+}
+
+func TestListRequestShape(t *testing.T) {
+	var queries []string
+	var mu sync.Mutex
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		mu.Lock()
+		queries = append(queries, r.URL.Path+"?"+r.URL.RawQuery)
+		mu.Unlock()
+		q := r.URL.Query()
+		if q.Get("size") != "1000" || q.Get("offset") != "0" {
+			t.Errorf("size=%s offset=%s, want 1000 and 0", q.Get("size"), q.Get("offset"))
+		}
+		switch r.URL.Path {
+		case "/setting/admins":
+			if got := q.Get("fields"); got != strings.Join(UserFields, ",") {
+				t.Errorf("users fields = %q", got)
+			}
+			respond(w, 200, usersPage(1, 5))
+		case "/setting/admin/groups", "/setting/roles":
+			if got := q.Get("fields"); got != "id,name" {
+				t.Errorf("%s fields = %q", r.URL.Path, got)
+			}
+			respond(w, 200, `{"total":2,"searchId":null,"items":[{"id":9,"name":"B"},{"id":3,"name":"A"}]}`)
+		default:
+			t.Errorf("unexpected path %s", r.URL.Path)
+			respond(w, 404, errorBody(1404, "no such resource"))
+		}
+	})
+	ctx := context.Background()
+	users, err := f.client.Users(ctx)
+	if err != nil || len(users) != 1 || users[0].ID != 5 || users[0].Username != "user5" {
+		t.Fatalf("Users = %+v, %v", users, err)
+	}
+	groups, err := f.client.Groups(ctx)
+	if err != nil || len(groups) != 2 || groups[0] != (Group{ID: 3, Name: "A"}) {
+		t.Fatalf("Groups = %+v, %v (want sorted by id)", groups, err)
+	}
+	roles, err := f.client.Roles(ctx)
+	if err != nil || len(roles) != 2 || roles[1] != (Role{ID: 9, Name: "B"}) {
+		t.Fatalf("Roles = %+v, %v", roles, err)
+	}
+	if got := f.client.Stats(); got != (Stats{Requests: 3}) {
+		t.Fatalf("Stats = %+v, want 3 requests and no retries", got)
+	}
+}
+
+func TestBearerAuth(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		if r.Header.Get("Authorization") != "Bearer "+testBearer {
+			t.Error("bearer token not sent")
+		}
+		respond(w, 200, usersPage(0))
+	}, withBearer)
+	if _, err := f.client.Users(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAPIErrorFromEnvelope(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		respond(w, 401, errorBody(1401, "Authentication failed"))
+	})
+	_, err := f.client.Users(context.Background())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		t.Fatalf("err = %v, want *APIError", err)
+	}
+	if got, want := err.Error(), "GET /setting/admins: HTTP 401 (LM 1401): Authentication failed"; got != want {
+		t.Fatalf("error = %q, want %q", got, want)
+	}
+	if !IsAuth(err) {
+		t.Fatal("IsAuth(401) = false")
+	}
+	if got := f.client.Stats(); got != (Stats{Requests: 1}) {
+		t.Fatalf("Stats = %+v: a refused credential must not be retried", got)
+	}
+}
+
+func TestIsAuth(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"401 is an auth error", &APIError{StatusCode: 401}, true},
+		{"403 is an auth error", &APIError{StatusCode: 403}, true},
+		{"a wrapped 403 is an auth error", errors.Join(errors.New("x"), &APIError{StatusCode: 403}), true},
+		{"404 is not an auth error", &APIError{StatusCode: 404}, false},
+		{"a plain error is not an auth error", errors.New("401"), false},
+	}
+	for _, tt := range tests {
+		if got := IsAuth(tt.err); got != tt.want {
+			t.Errorf("%s: IsAuth = %v", tt.name, got)
+		}
+	}
+}
+
+// step is one scripted answer of a fake endpoint.
+type step struct {
+	status  int
+	body    string
+	headers []string
+}
+
+// scripted answers with the steps in order, repeating the last one.
+func scripted(steps ...step) handlerFunc {
+	var n atomic.Int64
+	return func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		i := int(n.Add(1)) - 1
+		s := steps[min(i, len(steps)-1)]
+		respond(w, s.status, s.body, s.headers...)
+	}
+}
+
+func TestRetries(t *testing.T) {
+	ok := step{200, usersPage(1, 1), nil}
+	htmlHeaders := []string{"Content-Type", "text/html"}
+	fastWindow := []string{"X-Rate-Limit-Limit", "2", "X-Rate-Limit-Remaining", "0", "X-Rate-Limit-Window", "0.01"}
+	tests := []struct {
+		name         string
+		steps        []step
+		wantErr      any // nil, **APIError or **RateLimitError
+		wantStatus   int
+		wantRequests int64
+	}{
+		{name: "retries 503 until it succeeds", steps: []step{{503, errorBody(1503, "unavailable"), nil}, {503, "", nil}, ok}, wantRequests: 3},
+		{name: "retries 502 and 504", steps: []step{{502, "", nil}, {504, "", nil}, ok}, wantRequests: 3},
+		{name: "retries a 503 HTML maintenance page", steps: []step{{503, htmlPage, htmlHeaders}, ok}, wantRequests: 2},
+		{name: "gives up on 503 after MaxRetries", steps: []step{{503, htmlPage, htmlHeaders}}, wantErr: new(*APIError), wantStatus: 503, wantRequests: 5},
+		{name: "retries 429 after the window", steps: []step{{429, errorBody(1429, "rate limited"), fastWindow}, ok}, wantRequests: 2},
+		{name: "reports 429 that outlasts the retries", steps: []step{{429, errorBody(1429, "rate limited"), fastWindow}}, wantErr: new(*RateLimitError), wantRequests: 5},
+		{name: "never retries 400", steps: []step{{400, errorBody(1400, "bad request"), nil}, ok}, wantErr: new(*APIError), wantStatus: 400, wantRequests: 1},
+		{name: "never retries 403", steps: []step{{403, errorBody(1403, "permission denied"), nil}, ok}, wantErr: new(*APIError), wantStatus: 403, wantRequests: 1},
+		{name: "never retries 404", steps: []step{{404, errorBody(1404, "not found"), nil}, ok}, wantErr: new(*APIError), wantStatus: 404, wantRequests: 1},
+		{name: "never retries 500", steps: []step{{500, errorBody(1500, "internal error"), nil}, ok}, wantErr: new(*APIError), wantStatus: 500, wantRequests: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, scripted(tt.steps...))
+			users, err := f.client.Users(context.Background())
+			switch target := tt.wantErr.(type) {
+			case nil:
+				if err != nil || len(users) != 1 {
+					t.Fatalf("Users = %v, %v", users, err)
+				}
+			case **APIError:
+				if !errors.As(err, target) || (*target).StatusCode != tt.wantStatus {
+					t.Fatalf("err = %v, want *APIError with HTTP %d", err, tt.wantStatus)
+				}
+			case **RateLimitError:
+				if !errors.As(err, target) {
+					t.Fatalf("err = %v, want *RateLimitError", err)
+				}
+			}
+			st := f.client.Stats()
+			if st.Requests != tt.wantRequests || st.Retries != tt.wantRequests-1 {
+				t.Fatalf("Stats = %+v, want %d requests and %d retries", st, tt.wantRequests, tt.wantRequests-1)
+			}
+			if f.hits.Load() != tt.wantRequests {
+				t.Fatalf("portal saw %d requests, want %d", f.hits.Load(), tt.wantRequests)
+			}
+		})
+	}
+}
+
+func TestRetriesNetworkErrors(t *testing.T) {
+	var n atomic.Int64
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		if n.Add(1) <= 2 {
+			conn, _, err := w.(http.Hijacker).Hijack()
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			conn.Close()
+			return
+		}
+		respond(w, 200, usersPage(1, 1))
+	})
+	users, err := f.client.Users(context.Background())
+	if err != nil || len(users) != 1 {
+		t.Fatalf("Users = %v, %v", users, err)
+	}
+	if st := f.client.Stats(); st.Retries != 2 || st.Requests != 3 {
+		t.Fatalf("Stats = %+v, want 3 requests and 2 retries", st)
+	}
+}
+
+func TestNetworkErrorAfterRetriesNamesTheCall(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close() // nothing listens there any more: every connection is refused
+
+	c, err := New(Config{BaseURL: "http://" + addr + "/santaba/rest", AccessID: testAccessID, AccessKey: testKey, RetryBaseDelay: time.Millisecond, MaxRetries: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Users(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "GET /setting/admins: gave up after 3 attempts") {
+		t.Fatalf("err = %v", err)
+	}
+	if strings.Contains(err.Error(), "offset=") || strings.Contains(err.Error(), "?") {
+		t.Fatalf("error repeats the query: %v", err)
+	}
+	assertNoSecret(t, err.Error())
+}
+
+func TestContextCancellationIsNotRetried(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err := f.client.Users(ctx)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's error", err)
+	}
+	if st := f.client.Stats(); st.Requests != 1 || st.Retries != 0 {
+		t.Fatalf("Stats = %+v, want one request and no retry", st)
+	}
+}
+
+func TestClientTimeoutIsRetried(t *testing.T) {
+	var n atomic.Int64
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		if n.Add(1) == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(5 * time.Second):
+			}
+			return
+		}
+		respond(w, 200, usersPage(0))
+	}, func(c *Config) { c.HTTPClient = &http.Client{Timeout: 500 * time.Millisecond} })
+	if _, err := f.client.Users(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := f.client.Stats(); st.Retries != 1 {
+		t.Fatalf("Stats = %+v, want one retry after the timeout", st)
+	}
+}
+
+func TestRedirectsAreNotFollowed(t *testing.T) {
+	var otherHits atomic.Int64
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		otherHits.Add(1)
+		if r.Header.Get("Authorization") != "" {
+			t.Error("credentials reached another host")
+		}
+		respond(w, 200, usersPage(0))
+	}))
+	defer other.Close()
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		http.Redirect(w, r, other.URL+"/santaba/rest"+r.URL.Path, http.StatusFound)
+	})
+	_, err := f.client.Users(context.Background())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusFound {
+		t.Fatalf("err = %v, want *APIError 302", err)
+	}
+	if strings.Contains(err.Error(), other.URL) {
+		t.Fatalf("error repeats the redirect target: %v", err)
+	}
+	if otherHits.Load() != 0 {
+		t.Fatal("the redirect was followed")
+	}
+}
+
+func TestUnusableResponses(t *testing.T) {
+	long := usersPage(2, 1, 2)
+	tests := []struct {
+		name, body, reasonHas string
+		headers               []string
+	}{
+		{name: "an HTML page is not zero users", body: htmlPage, headers: []string{"Content-Type", "text/html"}, reasonHas: "HTML"},
+		{name: "an HTML page with a JSON content type is still HTML", body: htmlPage, reasonHas: "HTML"},
+		{name: "truncated JSON is refused", body: long[:len(long)/2], reasonHas: "not valid JSON"},
+		{name: "an empty body is refused", body: "", reasonHas: "empty"},
+		{name: "the v1 envelope is refused", body: `{"status":200,"errmsg":"OK","data":{"total":1,"items":[]}}`, reasonHas: "v1 format"},
+		{name: "a JSON array is refused", body: `[]`, reasonHas: "not an object"},
+		{name: "a list without items is refused", body: `{"total":0}`, reasonHas: "items"},
+		{name: "a list without total is refused", body: `{"items":[]}`, reasonHas: "total is missing"},
+		{name: "a string total is refused", body: `{"total":"1","items":[]}`, reasonHas: "total is a string"},
+		{name: "a string id is refused", body: `{"total":1,"items":[{"id":"42","username":"a","status":"active"}]}`, reasonHas: "id is a string"},
+		{name: "a null id is refused", body: `{"total":1,"items":[{"id":null,"username":"a","status":"active"}]}`, reasonHas: "id is missing"},
+		{name: "a fractional id is refused", body: `{"total":1,"items":[{"id":4.5,"username":"a","status":"active"}]}`, reasonHas: "not an integer"},
+		{name: "a zero id is refused", body: `{"total":1,"items":[{"id":0,"username":"a","status":"active"}]}`, reasonHas: "positive"},
+		{name: "a missing username is refused", body: `{"total":1,"items":[{"id":4,"status":"active"}]}`, reasonHas: "username is missing"},
+		{name: "a numeric username is refused", body: `{"total":1,"items":[{"id":4,"username":7,"status":"active"}]}`, reasonHas: "username is a number"},
+		{name: "an unknown status is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"disabled"}]}`, reasonHas: `"disabled"`},
+		{name: "a missing status is refused", body: `{"total":1,"items":[{"id":4,"username":"a"}]}`, reasonHas: "status is missing"},
+		{name: "a string timestamp is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","lastLoginOn":"1700000000"}]}`, reasonHas: "lastLoginOn is a string"},
+		{name: "a string apionly is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","apionly":"false"}]}`, reasonHas: "apionly"},
+		{name: "roles that are not an array are refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","roles":{"id":1}}]}`, reasonHas: "roles is an object"},
+		{name: "a role without a name is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","roles":[{"id":1}]}]}`, reasonHas: "roles[0].name"},
+		{name: "a string group id is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","adminGroupIds":["3"]}]}`, reasonHas: "adminGroupIds[0]"},
+		{name: "a token without status is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":"x"}]}]}`, reasonHas: "apiTokens[0].status"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, scripted(step{200, tt.body, tt.headers}))
+			users, err := f.client.Users(context.Background())
+			var re *ResponseError
+			if !errors.As(err, &re) {
+				t.Fatalf("Users = %v, %v; want *ResponseError", users, err)
+			}
+			if !strings.Contains(re.Reason, tt.reasonHas) || re.Method != "GET" || re.Path != "/setting/admins" {
+				t.Fatalf("error = %q, want a reason mentioning %q", err, tt.reasonHas)
+			}
+			if users != nil {
+				t.Fatalf("returned %d users with the error", len(users))
+			}
+			if f.hits.Load() != 1 {
+				t.Fatalf("portal saw %d requests: an unusable body is not retried", f.hits.Load())
+			}
+		})
+	}
+}
+
+func TestUserFields(t *testing.T) {
+	const body = `{"total":2,"searchId":"s","items":[
+		{"id":7,"username":"ann@example.com","status":"suspended","apionly":true,"createdBy":"SAML",
+		 "roles":[{"id":1,"name":"administrator"},{"id":4,"name":"netops"}],"adminGroupIds":[3,9],
+		 "lastLoginOn":1700000000,"lastActionOn":1700000100,"lastAccessOn":1700000200000,
+		 "apiTokens":[{"id":1,"accessId":"AAA","status":2,"lastUsedOn":1700000300,"createdOn":1600000000},
+		              {"id":2,"accessId":"BBB","status":1,"lastUsedOn":0}],
+		 "note":"x","email":"ann@example.com"},
+		{"id":3,"username":"bob","status":"active","lastLoginOn":null}]}`
+	f := newFixture(t, scripted(step{200, body, nil}))
+	users, err := f.client.Users(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	minimal := User{ID: 3, Username: "bob", Status: StatusActive}
+	if !equalUser(users[0], minimal) {
+		t.Errorf("a user with only the required fields = %+v, want %+v", users[0], minimal)
+	}
+	full := User{
+		ID: 7, Username: "ann@example.com", Status: StatusSuspended, APIOnly: true, CreatedBy: "SAML",
+		Roles:       []Role{{1, "administrator"}, {4, "netops"}},
+		GroupIDs:    []int{3, 9},
+		LastLoginOn: 1700000000, LastActionOn: 1700000100, LastAccessOn: 1700000200000,
+		APITokens: []APIToken{{AccessID: "AAA", Enabled: true, LastUsedOn: 1700000300}, {AccessID: "BBB"}},
+	}
+	if !equalUser(users[1], full) {
+		t.Errorf("a user with every field = %+v, want %+v", users[1], full)
+	}
+}
+
+func equalUser(a, b User) bool {
+	same := a.ID == b.ID && a.Username == b.Username && a.Status == b.Status && a.APIOnly == b.APIOnly &&
+		a.CreatedBy == b.CreatedBy && a.LastLoginOn == b.LastLoginOn && a.LastActionOn == b.LastActionOn &&
+		a.LastAccessOn == b.LastAccessOn && len(a.Roles) == len(b.Roles) && len(a.GroupIDs) == len(b.GroupIDs) &&
+		len(a.APITokens) == len(b.APITokens)
+	if !same {
+		return false
+	}
+	for i := range a.Roles {
+		if a.Roles[i] != b.Roles[i] {
+			return false
+		}
+	}
+	for i := range a.GroupIDs {
+		if a.GroupIDs[i] != b.GroupIDs[i] {
+			return false
+		}
+	}
+	for i := range a.APITokens {
+		if a.APITokens[i] != b.APITokens[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestConcurrentUse(t *testing.T) {
+	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+		switch r.URL.Query().Get("offset") {
+		case "0":
+			respond(w, 200, usersPage(1500, idRange(1, 1001)...))
+		default:
+			respond(w, 200, usersPage(1500, idRange(1001, 1501)...))
+		}
+	})
+	const workers = 6
+	var wg sync.WaitGroup
+	errs := make(chan error, workers)
+	for range workers {
+		wg.Go(func() {
+			users, err := f.client.Users(context.Background())
+			if err == nil && len(users) != 1500 {
+				err = errors.New("wrong count")
+			}
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if st := f.client.Stats(); st.Requests != 2*workers {
+		t.Fatalf("Stats = %+v, want %d requests", st, 2*workers)
+	}
+}

@@ -1,0 +1,100 @@
+package lm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/tidwall/gjson"
+)
+
+const (
+	groupsPath = "/setting/admin/groups"
+	rolesPath  = "/setting/roles"
+)
+
+// Groups lists every user group of the portal, sorted by id.
+func (c *Client) Groups(ctx context.Context) ([]Group, error) {
+	return list(ctx, c, groupsPath, "id,name", parseGroup, func(g Group) int { return g.ID })
+}
+
+// Roles lists every role of the portal, sorted by id.
+func (c *Client) Roles(ctx context.Context) ([]Role, error) {
+	return list(ctx, c, rolesPath, "id,name", parseRole, func(r Role) int { return r.ID })
+}
+
+func parseGroup(obj gjson.Result) (Group, error) {
+	id, name, err := parseNamed(obj, "the group")
+	return Group{ID: id, Name: name}, err
+}
+
+func parseRole(obj gjson.Result) (Role, error) {
+	id, name, err := parseNamed(obj, "the role")
+	return Role{ID: id, Name: name}, err
+}
+
+// parseNamed reads the required id and non-empty name shared by groups and
+// roles: the hygiene steps find both by name.
+func parseNamed(obj gjson.Result, what string) (int, string, error) {
+	var d decoder
+	if !d.object(obj, what) {
+		return 0, "", d.err
+	}
+	id := d.id(obj, "id")
+	name := d.str(obj, "name", true)
+	if d.err == nil && name == "" {
+		d.fail("name is empty")
+	}
+	return id, name, d.err
+}
+
+// CreateGroup creates a user group. When the portal answers 409 because a
+// group of that name exists (names compare case-insensitively), the existing
+// group is returned: the caller wants the group to exist, not to be new. This
+// also makes a re-sent POST whose first answer was lost harmless.
+func (c *Client) CreateGroup(ctx context.Context, name, description string) (Group, error) {
+	if name == "" {
+		return Group{}, errors.New("create group: the name is empty")
+	}
+	body, err := json.Marshal(struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+	}{name, description})
+	if err != nil {
+		return Group{}, fmt.Errorf("create group: %w", err)
+	}
+	resp, err := c.do(ctx, http.MethodPost, groupsPath, nil, body)
+	var apiErr *APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
+		return c.existingGroup(ctx, name, err)
+	}
+	if err != nil {
+		return Group{}, err
+	}
+	g, err := parseGroup(gjson.ParseBytes(resp))
+	if err == nil && !SameName(g.Name, name) {
+		err = fmt.Errorf("asked to create group %q, the portal answered with group %q", name, g.Name)
+	}
+	if err != nil {
+		return Group{}, &ResponseError{Method: http.MethodPost, Path: groupsPath, StatusCode: http.StatusOK, Reason: err.Error()}
+	}
+	return g, nil
+}
+
+// existingGroup finds the group a 409 referred to. The whole list is read
+// rather than a name filter, whose quoting rules for names with quotes or
+// commas are undocumented.
+func (c *Client) existingGroup(ctx context.Context, name string, conflict error) (Group, error) {
+	groups, err := c.Groups(ctx)
+	if err != nil {
+		return Group{}, fmt.Errorf("group %q already exists but the groups cannot be read: %w", name, err)
+	}
+	for _, g := range groups {
+		if SameName(g.Name, name) {
+			return g, nil
+		}
+	}
+	return Group{}, fmt.Errorf("the portal says group %q exists, but no group of that name is listed: %w", name, conflict)
+}

@@ -1,0 +1,297 @@
+package lm
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/tidwall/gjson"
+)
+
+// maxBodyBytes bounds what one response may hold: a page of 1000 users with
+// their tokens is well under a megabyte, and a runaway body must not exhaust
+// a collector's memory.
+const maxBodyBytes = 64 << 20
+
+// errBuild is a request that could not even be built; re-sending cannot help.
+var errBuild = errors.New("cannot build the request")
+
+// reply is one HTTP answer, read in full.
+type reply struct {
+	status   int
+	header   http.Header
+	body     []byte
+	tooLarge bool
+}
+
+// do sends one API request and returns the body of a 2xx answer, checked to
+// be JSON in the v3 format. It paces itself from the rate-limit headers and
+// re-sends after a 429, a 502/503/504 or a network error, up to maxRetries.
+//
+// Re-sending is safe for every request this client makes: GETs read, a
+// PATCH carries the complete desired state of the fields it sets (sending it
+// twice gives the same user), and a POST that created its group before the
+// answer was lost is answered 409 on the re-send, which CreateGroup turns
+// into the existing group. Other 4xx are final, and so is 500: the portal
+// reports an internal error (1500) that a second identical request has no
+// reason to cure.
+func (c *Client) do(ctx context.Context, method, resourcePath string, query url.Values, body []byte) ([]byte, error) {
+	key := bucketKey(method, resourcePath)
+	for attempt := 0; ; attempt++ {
+		if err := c.waitForBucket(ctx, method, resourcePath, key); err != nil {
+			return nil, err
+		}
+		if attempt > 0 {
+			c.retries.Add(1)
+		}
+		rep, err := c.send(ctx, method, resourcePath, query, body, attempt)
+		if err != nil {
+			if errors.Is(err, errBuild) {
+				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
+			}
+			if ctx.Err() != nil {
+				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, ctx.Err())
+			}
+			if attempt < c.maxRetries {
+				if err := sleep(ctx, c.backoff(attempt)); err != nil {
+					return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
+				}
+				continue
+			}
+			return nil, fmt.Errorf("%s %s: gave up after %d attempts: %w", method, resourcePath, attempt+1, err)
+		}
+
+		ri := parseRateHeaders(rep.header)
+		c.limits.observe(key, ri, time.Now())
+		switch {
+		case rep.status >= 200 && rep.status < 300:
+			if err := c.checkBody(method, resourcePath, rep); err != nil {
+				return nil, err
+			}
+			return rep.body, nil
+		case rep.status == http.StatusTooManyRequests:
+			window := defaultWindow
+			if ri.HasWindow {
+				window = ri.Window
+			}
+			if attempt >= c.maxRetries {
+				return nil, &RateLimitError{Method: method, Path: resourcePath, Window: window}
+			}
+			wait := window
+			if wait <= 0 {
+				wait = c.backoff(attempt)
+			}
+			c.limits.block(key, time.Now().Add(wait))
+		case isTransient(rep.status) && attempt < c.maxRetries:
+			if err := sleep(ctx, c.backoff(attempt)); err != nil {
+				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
+			}
+		default:
+			return nil, c.apiError(method, resourcePath, rep)
+		}
+	}
+}
+
+func isTransient(status int) bool {
+	return status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
+}
+
+// waitForBucket holds a request until its rate-limit bucket has room. A wait
+// that would outlast the context's deadline fails at once: the run is better
+// told "rate limited" now than "deadline exceeded" later.
+func (c *Client) waitForBucket(ctx context.Context, method, resourcePath, key string) error {
+	for {
+		now := time.Now()
+		d := c.limits.delay(key, now)
+		if d <= 0 {
+			return nil
+		}
+		if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
+			return &RateLimitError{Method: method, Path: resourcePath, Window: d}
+		}
+		c.log.WithFields(logrus.Fields{"method": method, "path": resourcePath, "wait": d.Round(time.Millisecond)}).
+			Debug("waiting for the rate-limit window")
+		if err := sleep(ctx, d); err != nil {
+			return fmt.Errorf("%s %s: waiting for the rate-limit window: %w", method, resourcePath, err)
+		}
+	}
+}
+
+// send makes one HTTP attempt. A returned error is a transport failure (no
+// answer, or the answer broke off); every answer, whatever its status, is a
+// reply.
+func (c *Client) send(ctx context.Context, method, resourcePath string, query url.Values, body []byte, attempt int) (reply, error) {
+	target := c.base + resourcePath
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
+	if err != nil {
+		// Only a malformed method or path gets here, never a portal condition.
+		return reply{}, errBuild
+	}
+	req.Header.Set("X-Version", "3")
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	req.Header.Set("Authorization", c.authorization(method, resourcePath, body))
+
+	start := time.Now()
+	c.requests.Add(1)
+	resp, err := c.http.Do(req)
+	if err != nil {
+		c.logAttempt(method, resourcePath, 0, start, attempt)
+		return reply{}, unwrapURLError(err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	c.logAttempt(method, resourcePath, resp.StatusCode, start, attempt)
+	if err != nil {
+		return reply{}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, unwrapURLError(err))
+	}
+	rep := reply{status: resp.StatusCode, header: resp.Header, body: data}
+	if len(data) > maxBodyBytes {
+		rep.body, rep.tooLarge = nil, true
+	}
+	return rep, nil
+}
+
+func (c *Client) logAttempt(method, resourcePath string, status int, start time.Time, attempt int) {
+	c.log.WithFields(logrus.Fields{
+		"method":   method,
+		"path":     resourcePath,
+		"status":   status,
+		"duration": time.Since(start).Round(time.Millisecond),
+		"attempt":  attempt + 1,
+	}).Debug("api request")
+}
+
+// unwrapURLError drops the *url.Error wrapper, whose text repeats the full
+// URL with its query.
+func unwrapURLError(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err
+	}
+	return err
+}
+
+// checkBody refuses a 2xx body that cannot be trusted. gjson reads partial
+// data out of truncated JSON, so validity is checked before anything is read.
+func (c *Client) checkBody(method, resourcePath string, rep reply) error {
+	fail := func(reason string) error {
+		return &ResponseError{Method: method, Path: resourcePath, StatusCode: rep.status, Reason: reason}
+	}
+	switch {
+	case rep.tooLarge:
+		return fail(fmt.Sprintf("body larger than %d MiB", maxBodyBytes>>20))
+	case len(bytes.TrimSpace(rep.body)) == 0:
+		return fail("empty body where JSON was expected")
+	case isHTML(rep):
+		return fail("the portal answered with an HTML page instead of JSON (maintenance page or proxy?)")
+	case !gjson.ValidBytes(rep.body):
+		return fail("body is not valid JSON (truncated?)")
+	}
+	top := gjson.ParseBytes(rep.body)
+	if !top.IsObject() {
+		return fail("body is JSON but not an object")
+	}
+	if top.Get("data").Exists() && top.Get("status").Exists() && !top.Get("items").Exists() {
+		return fail("the portal answered in the v1 format ({status, errmsg, data}); the X-Version: 3 header did not reach it (a proxy may strip it)")
+	}
+	return nil
+}
+
+func isHTML(rep reply) bool {
+	if strings.Contains(strings.ToLower(rep.header.Get("Content-Type")), "text/html") {
+		return true
+	}
+	head := strings.ToLower(string(bytes.TrimSpace(rep.body[:min(len(rep.body), 512)])))
+	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
+}
+
+// apiError turns a final non-2xx answer into an *APIError, with the portal's
+// errorMessage and errorCode when the body is the v3 error envelope.
+func (c *Client) apiError(method, resourcePath string, rep reply) *APIError {
+	e := &APIError{Method: method, Path: resourcePath, StatusCode: rep.status}
+	switch {
+	case rep.status >= 300 && rep.status < 400:
+		// The target is not repeated: it is the redirecting server's text.
+		e.Message = "the portal answered with a redirect, which is not followed: check the base URL"
+		return e
+	case rep.tooLarge:
+		e.Message = "error body too large to read"
+		return e
+	case isHTML(rep):
+		e.Message = "HTML page instead of a JSON error"
+		return e
+	case !gjson.ValidBytes(rep.body):
+		return e
+	}
+	top := gjson.ParseBytes(rep.body)
+	if m := top.Get("errorMessage"); m.Type == gjson.String {
+		e.Message = c.redact(m.String())
+	}
+	if code := top.Get("errorCode"); code.Type == gjson.Number {
+		e.Code = int(code.Int())
+	}
+	return e
+}
+
+// redact keeps a portal message to one short line and removes the client's
+// own credentials from it, should a portal or proxy ever echo them.
+func (c *Client) redact(msg string) string {
+	for _, secret := range []string{c.accessKey, c.bearer} {
+		if secret != "" {
+			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		}
+	}
+	msg = strings.Join(strings.Fields(msg), " ")
+	const maxLen = 300
+	if len(msg) > maxLen {
+		msg = strings.ToValidUTF8(msg[:maxLen], "") + "…"
+	}
+	return msg
+}
+
+// backoff returns the delay before re-send number attempt+1: the base delay
+// doubled per attempt, capped, with jitter so that concurrent clients spread
+// out instead of retrying in step.
+func (c *Client) backoff(attempt int) time.Duration {
+	d := c.retryDelay
+	for i := 0; i < attempt && d < maxRetryDelay; i++ {
+		d *= 2
+	}
+	d = min(d, maxRetryDelay)
+	half := d / 2
+	return half + rand.N(half+1)
+}
+
+// sleep waits for d or until ctx ends, whichever comes first.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
