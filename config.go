@@ -174,6 +174,9 @@ func loadConfig(ctx context.Context, args []string, env map[string]string) (*Con
 		return cfg, nil
 	}
 
+	if err := unreplacedToken(fromFlags, env); err != nil {
+		return cfg, err
+	}
 	err := envconfig.ProcessWith(ctx, &envconfig.Config{
 		Target:   cfg,
 		Lookuper: envconfig.MultiLookuper(envconfig.MapLookuper(fromFlags), envconfig.MapLookuper(env)),
@@ -182,6 +185,27 @@ func loadConfig(ctx context.Context, args []string, env map[string]string) (*Con
 		return cfg, decodeError(err, fromFlags, env)
 	}
 	return cfg, nil
+}
+
+// unreplacedToken catches a ##property## token the collector left in place
+// because the device lacks that property: the fix is the property, not the flag.
+func unreplacedToken(sources ...map[string]string) error {
+	for _, s := range settings {
+		for _, src := range sources {
+			v, ok := src[s.env]
+			if !ok {
+				continue
+			}
+			if len(v) > 4 && strings.HasPrefix(v, "##") && strings.HasSuffix(v, "##") {
+				if len(v) > 64 {
+					v = v[:64] + "…"
+				}
+				return usagef("--%s is the unreplaced token %s: set that property on the collector's device", s.flag, v)
+			}
+			break
+		}
+	}
+	return nil
 }
 
 // flagError rewrites the flag package's errors into one line.

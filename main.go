@@ -42,10 +42,12 @@ func main() {
 	os.Exit(code)
 }
 
-// deps are what tests replace: the clock and the HTTP client.
+// deps are what tests replace: the clock, the HTTP client and the first
+// retry delay (0 means the client's default).
 type deps struct {
 	now        func() time.Time
 	httpClient *http.Client
+	retryDelay time.Duration
 }
 
 // run is the whole program; it returns the exit status.
@@ -120,14 +122,15 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		}
 	}
 	client, err := lm.New(lm.Config{
-		BaseURL:     cfg.BaseURL,
-		AccessID:    cfg.AccessID,
-		AccessKey:   cfg.AccessKey,
-		BearerToken: cfg.BearerToken,
-		HTTPClient:  d.httpClient,
-		Logger:      log,
-		UserAgent:   "lm-user-hygiene/" + version,
-		Now:         d.now,
+		BaseURL:        cfg.BaseURL,
+		AccessID:       cfg.AccessID,
+		AccessKey:      cfg.AccessKey,
+		BearerToken:    cfg.BearerToken,
+		HTTPClient:     d.httpClient,
+		RetryBaseDelay: d.retryDelay,
+		Logger:         log,
+		UserAgent:      "lm-user-hygiene/" + version,
+		Now:            d.now,
 	})
 	if err != nil {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
@@ -227,15 +230,6 @@ func (c *Config) policy() (policy, error) {
 // checkConnection checks the portal address and the credentials, and turns
 // --account into the base URL.
 func (c *Config) checkConnection() error {
-	for _, s := range []struct{ flag, env, val string }{
-		{"account", "LM_ACCOUNT", c.Account}, {"base-url", "LM_BASE_URL", c.BaseURL},
-		{"access-id", "LM_ACCESS_ID", c.AccessID}, {"access-key", "LM_ACCESS_KEY", c.AccessKey},
-		{"bearer-token", "LM_BEARER_TOKEN", c.BearerToken},
-	} {
-		if strings.HasPrefix(s.val, "##") && strings.HasSuffix(s.val, "##") && len(s.val) > 4 {
-			return usagef("--%s is the unreplaced token %s: set that property on the collector's device", s.flag, tokenName(s.val))
-		}
-	}
 	switch {
 	case c.Account != "" && c.BaseURL != "":
 		return usagef("set --account (LM_ACCOUNT) or --base-url (LM_BASE_URL), not both")
@@ -264,14 +258,6 @@ func (c *Config) checkConnection() error {
 		return usagef("no credentials: set --access-id and --access-key (LM_ACCESS_ID, LM_ACCESS_KEY), or --bearer-token (LM_BEARER_TOKEN)")
 	}
 	return nil
-}
-
-// tokenName shows an unreplaced ##property## token without what may follow it.
-func tokenName(v string) string {
-	if len(v) > 64 {
-		return v[:64] + "…"
-	}
-	return v
 }
 
 // newLogger builds the run's logger: logrus to stderr, text or JSON.
