@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -57,7 +58,7 @@ const groupDescription = "Created by lm-user-hygiene"
 // change is one user PATCH the run plans or makes.
 type change struct {
 	kind      string
-	user      lm.User
+	user      *lm.User // the plan's copy: thousands of changes wait at 50,000 users
 	status    string
 	groupIDs  []int    // existing groups of the desired list
 	newGroups []string // groups to create first, then add
@@ -65,7 +66,7 @@ type change struct {
 
 	result string
 	err    error
-	after  lm.User // the user as the portal answered the PATCH
+	after  *lm.User // the user as the portal answered the PATCH; nil until applied
 }
 
 // policy is the validated configuration of a run.
@@ -148,21 +149,38 @@ func (j *job) run(ctx context.Context, p policy) *report {
 func (j *job) readPortal(ctx context.Context, r *report) error {
 	users, err := j.portal.Users(ctx)
 	if err != nil {
-		return fmt.Errorf("reading users: %w", err)
+		return fmt.Errorf("reading users: %w", withAuthHint(err))
 	}
 	groups, err := j.portal.Groups(ctx)
 	if err != nil {
-		return fmt.Errorf("reading user groups: %w", err)
+		return fmt.Errorf("reading user groups: %w", withAuthHint(err))
 	}
 	var roles []lm.Role
 	if r.policy.runsAssign() {
 		if roles, err = j.portal.Roles(ctx); err != nil {
-			return fmt.Errorf("reading roles: %w", err)
+			return fmt.Errorf("reading roles: %w", withAuthHint(err))
 		}
 	}
 	r.users, r.groups, r.roles, r.read = users, groups, roles, true
 	j.log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
 	return nil
+}
+
+// withAuthHint adds to a refused credential what the admin should check: the
+// portal's own message only says that it refused.
+func withAuthHint(err error) error {
+	var apiErr *lm.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.StatusCode {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w; authentication failed: check the access id and access key (or the bearer token), "+
+			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)", err)
+	case http.StatusForbidden:
+		return fmt.Errorf("%w; the token lacks a permission: check that its user's role may view and manage users and user groups", err)
+	}
+	return err
 }
 
 // plan runs the pure planners and lines up the changes in the order the run
@@ -173,8 +191,9 @@ func (j *job) plan(r *report) {
 		sp := suspend.NewPlan(r.users, r.groups, r.policy.suspend, r.started)
 		r.suspendPlan = &sp
 		var moves []*change
-		for _, d := range sp.Decisions {
-			c := &change{kind: kindSuspend, user: d.User, status: lm.StatusSuspended, groupIDs: d.GroupIDs, reason: d.Reason}
+		for i := range sp.Decisions {
+			d := &sp.Decisions[i]
+			c := &change{kind: kindSuspend, user: &d.User, status: lm.StatusSuspended, groupIDs: d.GroupIDs, reason: d.Reason}
 			if d.NewGroup != "" {
 				c.newGroups = []string{d.NewGroup}
 			}
@@ -195,10 +214,11 @@ func (j *job) plan(r *report) {
 	if r.policy.runsAssign() {
 		ap := assign.NewPlan(r.users, r.groups, r.roles, r.policy.assign, exclude)
 		r.assignPlan = &ap
-		for _, d := range ap.Decisions {
+		for i := range ap.Decisions {
+			d := &ap.Decisions[i]
 			switch {
 			case d.Action == assign.ActionRegroup:
-				r.changes = append(r.changes, &change{kind: kindRegroup, user: d.User, status: d.User.Status,
+				r.changes = append(r.changes, &change{kind: kindRegroup, user: &d.User, status: d.User.Status,
 					groupIDs: d.GroupIDs, newGroups: d.NewGroups, reason: d.Reason})
 			case d.Outcome == assign.OutcomeUnmapped:
 				j.log.WithFields(logrus.Fields{"user": d.User.Username, "reason": d.Reason}).Warn("cannot regroup user")
@@ -214,9 +234,10 @@ func (j *job) planOnly(r *report) {
 		if c.result == "" {
 			c.result = resultPlanned
 			selected = append(selected, c)
+			j.logChange(c)
 		}
-		j.logChange(c)
 	}
+	j.logPending(r)
 	r.groupsPlanned = missingGroups(selected)
 	for _, name := range r.groupsPlanned {
 		j.log.WithField("group", name).Info("would create user group")
@@ -310,13 +331,7 @@ func (j *job) apply(ctx context.Context, r *report) {
 		}()
 	}
 	wg.Wait()
-	pending := 0
-	for _, c := range r.changes {
-		if c.result == resultPending {
-			pending++
-			j.logChange(c)
-		}
-	}
+	pending := j.logPending(r)
 	if err := ctx.Err(); err != nil {
 		r.failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", err, pending)
 	}
@@ -344,19 +359,39 @@ func (j *job) applyChange(ctx context.Context, c *change, created map[string]int
 	if err != nil {
 		c.result, c.err = resultFailed, err
 	} else {
-		c.result, c.after = resultApplied, after
+		c.result, c.after = resultApplied, &after
 	}
 	j.logChange(c)
 }
 
+// logPending logs how many changes wait for the next run, and each of them
+// at debug level only: over the cap a large portal has thousands (14,000 at
+// 50,000 users), a line each would bury the changes made.
+func (j *job) logPending(r *report) int {
+	pending := 0
+	for _, c := range r.changes {
+		if c.result == resultPending {
+			pending++
+			j.logChange(c)
+		}
+	}
+	if pending > 0 {
+		j.log.WithField("pending", pending).Info("changes deferred to the next run (--max-changes or the time budget); --log-level debug lists them")
+	}
+	return pending
+}
+
 // logChange writes one log line per change: the user, the action and why.
 func (j *job) logChange(c *change) {
+	if c.result == resultPending && !j.log.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		return
+	}
 	e := j.log.WithFields(logrus.Fields{"user": c.user.Username, "id": c.user.ID, "action": c.kind, "result": c.result, "reason": c.reason})
 	switch c.result {
 	case resultFailed:
 		e.WithField("error", c.err.Error()).Error("change failed")
 	case resultPending:
-		e.Info("change deferred to the next run")
+		e.Debug("change deferred to the next run")
 	case resultPlanned:
 		e.Info("would " + c.kind + " user")
 	default:
@@ -391,7 +426,7 @@ func (r *report) finalUsers() []lm.User {
 	for _, c := range r.changes {
 		if c.result == resultApplied {
 			if i, ok := index[c.user.ID]; ok {
-				out[i] = c.after
+				out[i] = *c.after
 			}
 		}
 	}

@@ -8,11 +8,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -87,7 +89,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 	if err != nil {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
-		r := &report{policy: pol, failure: err}
+		// A message may repeat a value given in the wrong place, a secret
+		// too; stdout does not pass through the redactor.
+		r := &report{policy: pol, failure: errors.New(errOut.redact(err.Error()))}
 		printOutput(stdout, errOut, output, r, runStats{duration: d.now().Sub(start)})
 		return exitConfig
 	}
@@ -110,7 +114,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 			return exitFailed
 		}
 		defer demo.Close()
-		cfg.BaseURL, cfg.AccessID, cfg.AccessKey = demo.baseURL, demo.accessID, demo.accessKey
+		// The demo signs with its own token; credentials of a real portal
+		// in the environment are not used (nor may they clash with it).
+		cfg.BaseURL, cfg.AccessID, cfg.AccessKey, cfg.BearerToken = demo.baseURL, demo.accessID, demo.accessKey, ""
 		errOut.add(demo.accessKey)
 		pol.apply = true
 		pol.suspend.TokenAccessID = demo.accessID
@@ -134,7 +140,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	})
 	if err != nil {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
-		printOutput(stdout, errOut, output, &report{policy: pol, failure: err}, runStats{duration: d.now().Sub(start)})
+		printOutput(stdout, errOut, output, &report{policy: pol, failure: errors.New(errOut.redact(err.Error()))}, runStats{duration: d.now().Sub(start)})
 		return exitConfig
 	}
 	portal, stats = client, client.Stats
@@ -313,10 +319,12 @@ func (r *redactor) add(secrets ...string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, s := range secrets {
-		if len(s) >= 4 {
-			r.secrets = append(r.secrets, []byte(s))
+		for _, form := range lm.SecretForms(s) {
+			r.secrets = append(r.secrets, []byte(form))
 		}
 	}
+	// Longest first, so that no shorter form is replaced inside a longer one.
+	slices.SortStableFunc(r.secrets, func(a, b []byte) int { return len(b) - len(a) })
 }
 
 func (r *redactor) Write(p []byte) (int, error) {
@@ -330,6 +338,18 @@ func (r *redactor) Write(p []byte) (int, error) {
 	err := r.emit(r.buf[:i+1])
 	r.buf = append(r.buf[:0], r.buf[i+1:]...)
 	return len(p), err
+}
+
+// redact returns s with every known secret replaced, for text that reaches
+// stdout, which does not pass through the redactor.
+func (r *redactor) redact(s string) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	b := []byte(s)
+	for _, secret := range r.secrets {
+		b = bytes.ReplaceAll(b, secret, []byte("[REDACTED]"))
+	}
+	return string(b)
 }
 
 // Flush writes what is left without a trailing newline.

@@ -451,7 +451,7 @@ func writeJSON(w io.Writer, r *report, st runStats) error {
 		}
 	}
 	for _, c := range r.changes {
-		e := entry(c.user)
+		e := entry(*c.user)
 		jc := &jsonChange{Kind: c.kind, Result: c.result, Status: c.status, GroupIDs: c.groupIDs, NewGroups: c.newGroups}
 		if jc.GroupIDs == nil {
 			jc.GroupIDs = []int{}

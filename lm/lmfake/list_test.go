@@ -122,6 +122,24 @@ func TestAddUserWhilePaging(t *testing.T) {
 	}
 }
 
+func TestRemoveUserWhilePaging(t *testing.T) {
+	p := lmfake.NewSample(testConfig(), sampleOptions(10))
+	p.RemoveUserWhilePaging(2)
+	first := listPage(t, p, "/setting/admins?size=5&offset=0")
+	second := listPage(t, p, "/setting/admins?size=5&offset=5")
+	if first.Total != 10 || second.Total != 9 {
+		t.Errorf("totals %d then %d, want 10 then 9", first.Total, second.Total)
+	}
+	// Everyone after the removed user moves up one place, so the user that
+	// would have started page two is on neither page.
+	if first.Items[1]["id"] != float64(2) || second.Items[0]["id"] != float64(7) {
+		t.Errorf("page one has %v second, page two starts with %v; want 2 and the shifted 7", first.Items[1]["id"], second.Items[0]["id"])
+	}
+	if _, ok := p.User(2); ok {
+		t.Error("user 2 is still there")
+	}
+}
+
 func TestFields(t *testing.T) {
 	p := lmfake.NewSample(testConfig(), sampleOptions(3))
 	pg := listPage(t, p, "/setting/admins?fields="+strings.Join(lm.UserFields, ","))

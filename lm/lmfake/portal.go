@@ -78,6 +78,7 @@ type Portal struct {
 	latency     time.Duration
 	negative    bool
 	pending     []lm.User // inserted after the next first users page
+	removals    []int     // user ids removed after the next first users page
 }
 
 // New returns an empty portal (no users, groups or roles).
@@ -336,6 +337,24 @@ func (p *Portal) AddUserWhilePaging(u lm.User) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.pending = append(p.pending, u)
+}
+
+// RemoveUserWhilePaging deletes the user with that id right after the next
+// users page with offset 0 is served, so that later pages shift back by one
+// and the total drops, as when a user is deleted during a listing.
+func (p *Portal) RemoveUserWhilePaging(id int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.removals = append(p.removals, id)
+}
+
+func (p *Portal) removePendingLocked() {
+	for _, id := range p.removals {
+		if i, ok := p.userIndexLocked(id); ok {
+			p.users = slices.Delete(p.users, i, i+1)
+		}
+	}
+	p.removals = nil
 }
 
 func (p *Portal) insertPendingLocked() {

@@ -76,8 +76,9 @@ func (p *Portal) listUsers(q url.Values) reply {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	rep := listPage(q, p.users, userFields, p.negative)
-	if offset, _ := intParam(q, "offset", 0); offset == 0 && rep.status == http.StatusOK && len(p.pending) > 0 {
+	if offset, _ := intParam(q, "offset", 0); offset == 0 && rep.status == http.StatusOK {
 		p.insertPendingLocked()
+		p.removePendingLocked()
 	}
 	return rep
 }
