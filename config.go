@@ -8,8 +8,10 @@ import (
 	"io"
 	"reflect"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/sethvargo/go-envconfig"
 )
@@ -109,13 +111,35 @@ type recordValue struct {
 	into   map[string]string
 	key    string
 	isBool bool
+	flag   string
+	fs     *flag.FlagSet
+	// misplaced receives the one-line error for a value that is one of the
+	// flags: the flag package's own error would echo that flag's value.
+	misplaced *string
 }
 
 func (v *recordValue) String() string   { return "" }
 func (v *recordValue) IsBoolFlag() bool { return v.isBool }
 func (v *recordValue) Set(s string) error {
+	// "--output --access-key=KEY" is a forgotten value, not an output named
+	// after the key; saying so keeps KEY out of every later message.
+	if name, ok := flagIn(v.fs, s); ok && !v.isBool {
+		*v.misplaced = fmt.Sprintf("flag --%s needs a value, but is followed by the flag --%s", v.flag, name)
+		return errors.New("the value is a flag")
+	}
 	v.into[v.key] = s
 	return nil
+}
+
+// flagIn returns the name of the flag of fs that arg sets, if it sets one.
+func flagIn(fs *flag.FlagSet, arg string) (string, bool) {
+	name, ok := strings.CutPrefix(arg, "-")
+	if !ok {
+		return "", false
+	}
+	name = strings.TrimPrefix(name, "-")
+	name, _, _ = strings.Cut(name, "=")
+	return name, name != "" && fs.Lookup(name) != nil
 }
 
 // boolFlag is a plain boolean command-line switch.
@@ -138,8 +162,9 @@ func loadConfig(ctx context.Context, args []string, env map[string]string) (*Con
 	fromFlags := map[string]string{}
 	fs := flag.NewFlagSet("lm-user-hygiene", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
+	var misplaced string
 	for _, s := range settings {
-		fs.Var(&recordValue{into: fromFlags, key: s.env, isBool: s.isBool}, s.flag, s.help)
+		fs.Var(&recordValue{into: fromFlags, key: s.env, isBool: s.isBool, flag: s.flag, fs: fs, misplaced: &misplaced}, s.flag, s.help)
 	}
 	fs.Var(boolFlag{&cfg.Demo}, "demo", "")
 	fs.Var(boolFlag{&cfg.Version}, "version", "")
@@ -150,20 +175,24 @@ func loadConfig(ctx context.Context, args []string, env map[string]string) (*Con
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
+			if misplaced != "" {
+				return cfg, usagef("%s (see --help)", misplaced)
+			}
 			return cfg, usagef("%s (see --help)", flagError(err))
 		}
 		rest = fs.Args()
 		if len(rest) == 0 {
 			break
 		}
+		at := len(args) - len(rest) + 1
 		if cfg.Command != "" {
-			return cfg, usagef("unexpected argument %q after command %q (see --help)", rest[0], cfg.Command)
+			return cfg, usagef("unexpected argument %s after command %q (see --help)", showArg(rest[0], at), cfg.Command)
 		}
 		switch rest[0] {
 		case cmdRun, cmdSuspend, cmdAssign:
 			cfg.Command = rest[0]
 		default:
-			return cfg, usagef("unknown command %q: use run, suspend or assign (see --help)", rest[0])
+			return cfg, usagef("unknown command %s: use run, suspend or assign (see --help)", showArg(rest[0], at))
 		}
 		rest = rest[1:]
 	}
@@ -197,10 +226,12 @@ func unreplacedToken(sources ...map[string]string) error {
 				continue
 			}
 			if len(v) > 4 && strings.HasPrefix(v, "##") && strings.HasSuffix(v, "##") {
+				// Quoted when it is not plain text, so the message stays one line.
+				shown := plain(strings.ToValidUTF8(v[:min(len(v), 64)], ""))
 				if len(v) > 64 {
-					v = v[:64] + "…"
+					shown += "…"
 				}
-				return usagef("--%s is the unreplaced token %s: set that property on the collector's device", s.flag, v)
+				return usagef("--%s is the unreplaced token %s: set that property on the collector's device", s.flag, shown)
 			}
 			break
 		}
@@ -208,16 +239,43 @@ func unreplacedToken(sources ...map[string]string) error {
 	return nil
 }
 
-// flagError rewrites the flag package's errors into one line.
+// showArg names a stray argument in an error. A misspelt command is shown; an
+// argument that does not look like one is only counted, because it may be a
+// secret that lost its flag: in "--log-level --access-key KEY", --log-level
+// takes "--access-key" as its value and leaves KEY standing alone.
+func showArg(a string, at int) string {
+	if len(a) <= 16 && strings.Trim(a, "abcdefghijklmnopqrstuvwxyz0123456789-_") == "" {
+		return strconv.Quote(a)
+	}
+	return fmt.Sprintf("(argument %d, not shown as it may be a secret)", at)
+}
+
+// flagError rewrites the flag package's errors into one line. The flag
+// package prints what it did not understand as it was typed, so anything that
+// is not plain text is quoted to keep the message on its line.
 func flagError(err error) string {
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
-		return fmt.Sprintf("unknown flag --%s", strings.TrimPrefix(name, "-"))
+		return "unknown flag " + plain("--"+strings.TrimPrefix(name, "-"))
 	}
 	if name, ok := strings.CutPrefix(msg, "flag needs an argument: -"); ok {
 		return fmt.Sprintf("flag --%s needs a value", strings.TrimPrefix(name, "-"))
 	}
+	if arg, ok := strings.CutPrefix(msg, "bad flag syntax: "); ok {
+		return "bad flag syntax: " + plain(arg)
+	}
+	if strings.ContainsFunc(msg, unicode.IsControl) {
+		return strconv.Quote(msg)
+	}
 	return msg
+}
+
+// plain returns s as it is when it is printable text, else Go-quoted.
+func plain(s string) string {
+	if q := strconv.Quote(s); q[1:len(q)-1] != s {
+		return q
+	}
+	return s
 }
 
 // decodeError names the setting go-envconfig could not decode and what it

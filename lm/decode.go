@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unique"
 
 	"github.com/tidwall/gjson"
 )
@@ -16,6 +17,20 @@ type decoder struct {
 	// where prefixes field names in errors while an array element is read,
 	// e.g. "roles[2].".
 	where string
+
+	// The members of the object read last, found in one pass over it: a
+	// gjson lookup scans the object from its start, once per field, and
+	// users have a dozen fields. The first members sit in the decoder
+	// itself, which lives on its reader's stack.
+	membersOf string
+	members   [16]member
+	nMembers  int
+	more      []member
+}
+
+type member struct {
+	key   string
+	value gjson.Result
 }
 
 func (d *decoder) fail(format string, args ...any) {
@@ -27,7 +42,7 @@ func (d *decoder) fail(format string, args ...any) {
 // field returns the named field, or false when it is absent or null and not
 // required (an optional field the portal left out reads as its zero value).
 func (d *decoder) field(obj gjson.Result, name string, required bool) (gjson.Result, bool) {
-	v := obj.Get(gjson.Escape(name))
+	v := d.lookup(obj, name)
 	if v.Exists() && v.Type != gjson.Null {
 		return v, true
 	}
@@ -37,12 +52,55 @@ func (d *decoder) field(obj gjson.Result, name string, required bool) (gjson.Res
 	return v, false
 }
 
+// lookup returns the member of obj called name (the first, if the name is
+// repeated), as obj.Get(gjson.Escape(name)) does.
+func (d *decoder) lookup(obj gjson.Result, name string) gjson.Result {
+	if !obj.IsObject() {
+		return obj.Get(gjson.Escape(name))
+	}
+	if obj.Raw != d.membersOf {
+		d.membersOf, d.nMembers, d.more = obj.Raw, 0, d.more[:0]
+		obj.ForEach(func(key, value gjson.Result) bool {
+			if d.nMembers < len(d.members) {
+				d.members[d.nMembers] = member{key.Str, value}
+				d.nMembers++
+			} else {
+				d.more = append(d.more, member{key.Str, value})
+			}
+			return true
+		})
+	}
+	for i := range d.nMembers {
+		if d.members[i].key == name {
+			return d.members[i].value
+		}
+	}
+	for _, m := range d.more {
+		if m.key == name {
+			return m.value
+		}
+	}
+	return gjson.Result{}
+}
+
 func (d *decoder) int(obj gjson.Result, name string, required bool) int64 {
 	v, ok := d.field(obj, name, required)
 	if !ok {
 		return 0
 	}
+	if n, ok := integer(v); ok {
+		return n
+	}
+	// Only a failure needs the field's name.
 	return d.intValue(v, d.where+name)
+}
+
+func integer(v gjson.Result) (int64, bool) {
+	if v.Type != gjson.Number {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v.Raw, 10, 64)
+	return n, err == nil
 }
 
 // intValue reads v itself as an integer; what names it in the error.
@@ -68,16 +126,38 @@ func (d *decoder) id(obj gjson.Result, name string) int {
 	return int(n)
 }
 
+// str reads a string field. The value is copied out of the page: gjson hands
+// out substrings of the body, and one kept username would keep the whole
+// page alive, which at 50,000 users is every page of the list.
 func (d *decoder) str(obj gjson.Result, name string, required bool) string {
-	v, ok := d.field(obj, name, required)
+	v, ok := d.strValue(obj, name, required)
 	if !ok {
 		return ""
 	}
-	if v.Type != gjson.String {
-		d.fail("%s%s is %s, not a string", d.where, name, jsonType(v))
+	return strings.Clone(v)
+}
+
+// shared reads a string field that many objects hold the same (a status, a
+// role name, who created the user): each distinct value is stored once.
+func (d *decoder) shared(obj gjson.Result, name string, required bool) string {
+	v, ok := d.strValue(obj, name, required)
+	if !ok {
 		return ""
 	}
-	return v.Str
+	return unique.Make(v).Value()
+}
+
+// strValue returns the field's text, still pointing into the page.
+func (d *decoder) strValue(obj gjson.Result, name string, required bool) (string, bool) {
+	v, ok := d.field(obj, name, required)
+	if !ok {
+		return "", false
+	}
+	if v.Type != gjson.String {
+		d.fail("%s%s is %s, not a string", d.where, name, jsonType(v))
+		return "", false
+	}
+	return v.Str, true
 }
 
 func (d *decoder) bool(obj gjson.Result, name string) bool {
@@ -105,13 +185,16 @@ func (d *decoder) array(obj gjson.Result, name string, each func(elem gjson.Resu
 	}
 	outer := d.where
 	defer func() { d.where = outer }()
-	for i, elem := range v.Array() {
+	i := 0
+	v.ForEach(func(_, elem gjson.Result) bool {
 		if d.err != nil {
-			return
+			return false
 		}
-		d.where = fmt.Sprintf("%s%s[%d].", outer, name, i)
+		d.where = outer + name + "[" + strconv.Itoa(i) + "]."
+		i++
 		each(elem)
-	}
+		return true
+	})
 }
 
 // object checks that v is a JSON object; what names it in the error.

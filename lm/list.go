@@ -24,6 +24,9 @@ const (
 	// maxPages stops a portal that keeps sending full pages with a negative
 	// total from holding the run forever (a million items).
 	maxPages = 1000
+	// maxReserve bounds what the total a portal reports may make the client
+	// reserve before the items arrive.
+	maxReserve = 100_000
 )
 
 // list reads every item of a collection, page by page, and returns them
@@ -71,31 +74,28 @@ func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string
 		bad := func(format string, args ...any) error {
 			return &ResponseError{Method: http.MethodGet, Path: resourcePath, StatusCode: http.StatusOK, Reason: fmt.Sprintf(format, args...)}
 		}
-		top := gjson.ParseBytes(body)
-		items := top.Get("items")
-		if !items.IsArray() {
-			return nil, bad("the list has no items array (items is %s)", jsonType(items))
-		}
-		var d decoder
-		n := d.int(top, "total", true)
-		if d.err != nil {
-			return nil, bad("the list's %v", d.err)
+		items, n, err := parsePage(body, offset, parse)
+		var (
+			long    *pageTooLongError
+			badItem *itemError
+		)
+		if err != nil && !errors.As(err, &long) && !errors.As(err, &badItem) {
+			return nil, bad("%v", err)
 		}
 		if page == 0 {
 			total = n
+			// Sized once from the total instead of doubling through the
+			// read; a bogus total only reserves up to maxReserve.
+			reserve := int(min(max(total, 0), maxReserve))
+			all = make([]T, 0, reserve)
+			seen = make(map[int]int, reserve)
 		} else if n != total {
 			return nil, paging("the total changed from %d to %d between pages", total, n)
 		}
-
-		elems := items.Array()
-		if len(elems) > pageSize {
-			return nil, paging("the page at offset %d has %d items, more than the %d asked for", offset, len(elems), pageSize)
+		if long != nil {
+			return nil, paging("the page at offset %d has %d items, more than the %d asked for", offset, long.n, pageSize)
 		}
-		for i, elem := range elems {
-			v, err := parse(elem)
-			if err != nil {
-				return nil, bad("item %d: %v", offset+i, err)
-			}
+		for i, v := range items {
 			id := idOf(v)
 			if at, dup := seen[id]; dup {
 				return nil, paging("id %d appears twice (offsets %d and %d)", id, at, offset+i)
@@ -103,11 +103,14 @@ func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string
 			seen[id] = offset + i
 			all = append(all, v)
 		}
-		offset += len(elems)
+		if badItem != nil {
+			return nil, bad("%v", badItem)
+		}
+		offset += len(items)
 
-		lastPage := len(elems) == 0 ||
+		lastPage := len(items) == 0 ||
 			total >= 0 && int64(offset) >= total ||
-			total < 0 && len(elems) < pageSize
+			total < 0 && len(items) < pageSize
 		if lastPage {
 			break
 		}
@@ -115,6 +118,62 @@ func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string
 	if total >= 0 && int64(len(all)) != total {
 		return nil, paging("read %d items but the portal's total is %d", len(all), total)
 	}
-	slices.SortFunc(all, func(a, b T) int { return cmp.Compare(idOf(a), idOf(b)) })
+	byID := func(a, b T) int { return cmp.Compare(idOf(a), idOf(b)) }
+	// Portals list by id already; sorting moves every item for nothing.
+	if !slices.IsSortedFunc(all, byID) {
+		slices.SortFunc(all, byID)
+	}
 	return all, nil
 }
+
+// parsePage reads one list page body as the client does: the body checks,
+// the portal's total (negative when the portal does not count) and every
+// item through parse. offset is the page's place in the list, for naming a
+// bad item. A page longer than pageSize is a *pageTooLongError before any
+// item is read; a bad item is an *itemError returned with the items before
+// it, so that the caller can look for doubled ids first, as a list that does
+// not add up is read again rather than refused.
+func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, error)) ([]T, int64, error) {
+	if reason := bodyProblem(body); reason != "" {
+		return nil, 0, errors.New(reason)
+	}
+	top := gjson.ParseBytes(body)
+	items := top.Get("items")
+	if !items.IsArray() {
+		return nil, 0, fmt.Errorf("the list has no items array (items is %s)", jsonType(items))
+	}
+	var d decoder
+	total := d.int(top, "total", true)
+	if d.err != nil {
+		return nil, 0, fmt.Errorf("the list's %v", d.err)
+	}
+	elems := items.Array()
+	if len(elems) > pageSize {
+		return nil, total, &pageTooLongError{n: len(elems)}
+	}
+	out := make([]T, 0, len(elems))
+	for i, elem := range elems {
+		v, err := parse(elem)
+		if err != nil {
+			return out, total, &itemError{index: offset + i, err: err}
+		}
+		out = append(out, v)
+	}
+	return out, total, nil
+}
+
+// pageTooLongError is a page with more items than were asked for.
+type pageTooLongError struct{ n int }
+
+func (e *pageTooLongError) Error() string {
+	return fmt.Sprintf("the page has %d items, more than the %d asked for", e.n, pageSize)
+}
+
+// itemError is an item that cannot be read; index is its place in the list.
+type itemError struct {
+	index int
+	err   error
+}
+
+func (e *itemError) Error() string { return fmt.Sprintf("item %d: %v", e.index, e.err) }
+func (e *itemError) Unwrap() error { return e.err }

@@ -3,12 +3,15 @@ package lm
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,7 +161,7 @@ func (c *Client) send(ctx context.Context, method, resourcePath string, query ur
 		return reply{}, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBodyBytes+1))
+	data, err := readBody(resp)
 	c.logAttempt(method, resourcePath, resp.StatusCode, start, attempt)
 	if err != nil {
 		return reply{}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, unwrapURLError(err))
@@ -168,6 +171,19 @@ func (c *Client) send(ctx context.Context, method, resourcePath string, query ur
 		rep.body, rep.tooLarge = nil, true
 	}
 	return rep, nil
+}
+
+// readBody reads the whole answer, at most maxBodyBytes+1 bytes. A known
+// length is read into one buffer of that size: a page of 1000 users is
+// 300 KB, which io.ReadAll would reach through a dozen growing copies.
+func readBody(resp *http.Response) ([]byte, error) {
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= maxBodyBytes {
+		// MinRead more, so that reading up to the end needs no second buffer.
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes+1))
+	return buf.Bytes(), err
 }
 
 func (c *Client) logAttempt(method, resourcePath string, status int, start time.Time, attempt int) {
@@ -199,28 +215,45 @@ func (c *Client) checkBody(method, resourcePath string, rep reply) error {
 	switch {
 	case rep.tooLarge:
 		return fail(fmt.Sprintf("body larger than %d MiB", maxBodyBytes>>20))
-	case len(bytes.TrimSpace(rep.body)) == 0:
-		return fail("empty body where JSON was expected")
-	case isHTML(rep):
-		return fail("the portal answered with an HTML page instead of JSON (maintenance page or proxy?)")
-	case !gjson.ValidBytes(rep.body):
-		return fail("body is not valid JSON (truncated?)")
+	case len(bytes.TrimSpace(rep.body)) != 0 && isHTML(rep):
+		return fail(htmlAnswer)
 	}
-	top := gjson.ParseBytes(rep.body)
-	if !top.IsObject() {
-		return fail("body is JSON but not an object")
-	}
-	if top.Get("data").Exists() && top.Get("status").Exists() && !top.Get("items").Exists() {
-		return fail("the portal answered in the v1 format ({status, errmsg, data}); the X-Version: 3 header did not reach it (a proxy may strip it)")
+	if reason := bodyProblem(rep.body); reason != "" {
+		return fail(reason)
 	}
 	return nil
 }
 
-func isHTML(rep reply) bool {
-	if strings.Contains(strings.ToLower(rep.header.Get("Content-Type")), "text/html") {
-		return true
+const htmlAnswer = "the portal answered with an HTML page instead of JSON (maintenance page or proxy?)"
+
+// bodyProblem says why a JSON body cannot be trusted, from the body alone, or
+// returns "". The page reader repeats it so that it never depends on its
+// caller having checked.
+func bodyProblem(body []byte) string {
+	switch {
+	case len(bytes.TrimSpace(body)) == 0:
+		return "empty body where JSON was expected"
+	case htmlBody(body):
+		return htmlAnswer
+	case !gjson.ValidBytes(body):
+		return "body is not valid JSON (truncated?)"
 	}
-	head := strings.ToLower(string(bytes.TrimSpace(rep.body[:min(len(rep.body), 512)])))
+	top := gjson.ParseBytes(body)
+	if !top.IsObject() {
+		return "body is JSON but not an object"
+	}
+	if top.Get("data").Exists() && top.Get("status").Exists() && !top.Get("items").Exists() {
+		return "the portal answered in the v1 format ({status, errmsg, data}); the X-Version: 3 header did not reach it (a proxy may strip it)"
+	}
+	return ""
+}
+
+func isHTML(rep reply) bool {
+	return strings.Contains(strings.ToLower(rep.header.Get("Content-Type")), "text/html") || htmlBody(rep.body)
+}
+
+func htmlBody(body []byte) bool {
+	head := strings.ToLower(string(bytes.TrimSpace(body[:min(len(body), 512)])))
 	return strings.HasPrefix(head, "<!doctype html") || strings.HasPrefix(head, "<html")
 }
 
@@ -256,8 +289,8 @@ func (c *Client) apiError(method, resourcePath string, rep reply) *APIError {
 // own credentials from it, should a portal or proxy ever echo them.
 func (c *Client) redact(msg string) string {
 	for _, secret := range []string{c.accessKey, c.bearer} {
-		if secret != "" {
-			msg = strings.ReplaceAll(msg, secret, "[redacted]")
+		for _, form := range SecretForms(secret) {
+			msg = strings.ReplaceAll(msg, form, "[redacted]")
 		}
 	}
 	msg = strings.Join(strings.Fields(msg), " ")
@@ -266,6 +299,31 @@ func (c *Client) redact(msg string) string {
 		msg = strings.ToValidUTF8(msg[:maxLen], "") + "…"
 	}
 	return msg
+}
+
+// SecretForms returns the ways secret can be written in text a portal, a
+// proxy or a log repeats: as it is, URL-escaped, base64 (padded or not,
+// standard or URL alphabet) and JSON-escaped, longest first so that a form
+// is replaced before a shorter one inside it. Secrets shorter than 4
+// characters give none: replacing them would garble the text around.
+func SecretForms(secret string) []string {
+	if len(secret) < 4 {
+		return nil
+	}
+	quoted, _ := json.Marshal(secret)
+	b := []byte(secret)
+	forms := []string{
+		secret,
+		url.QueryEscape(secret),
+		url.PathEscape(secret),
+		base64.StdEncoding.EncodeToString(b),
+		base64.URLEncoding.EncodeToString(b),
+		base64.RawStdEncoding.EncodeToString(b),
+		base64.RawURLEncoding.EncodeToString(b),
+		strings.Trim(string(quoted), `"`),
+	}
+	slices.SortStableFunc(forms, func(a, b string) int { return len(b) - len(a) })
+	return slices.Compact(forms)
 }
 
 // backoff returns the delay before re-send number attempt+1: the base delay

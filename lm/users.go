@@ -20,9 +20,10 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 	return list(ctx, c, usersPath, strings.Join(UserFields, ","), parseUser, func(u User) int { return u.ID })
 }
 
-// parseUser reads one user object. id, username and status are required and
-// status must be one of the two values the API documents; every other field
-// may be missing but must have its documented type when present.
+// parseUser reads one user object. id, username and status are required, the
+// username must not be empty and status must be one of the two values the API
+// documents; every other field may be missing but must have its documented
+// type when present.
 func parseUser(obj gjson.Result) (User, error) {
 	var d decoder
 	if !d.object(obj, "the user") {
@@ -31,19 +32,24 @@ func parseUser(obj gjson.Result) (User, error) {
 	u := User{
 		ID:           d.id(obj, "id"),
 		Username:     d.str(obj, "username", true),
-		Status:       d.str(obj, "status", true),
+		Status:       d.shared(obj, "status", true),
 		APIOnly:      d.bool(obj, "apionly"),
-		CreatedBy:    d.str(obj, "createdBy", false),
+		CreatedBy:    d.shared(obj, "createdBy", false),
 		LastLoginOn:  d.int(obj, "lastLoginOn", false),
 		LastActionOn: d.int(obj, "lastActionOn", false),
 		LastAccessOn: d.int(obj, "lastAccessOn", false),
+	}
+	// Protection and reports go by username: a user without one cannot be
+	// judged, so the list is refused like any other unreadable item.
+	if d.err == nil && u.Username == "" {
+		d.fail("username is empty")
 	}
 	if d.err == nil && u.Status != StatusActive && u.Status != StatusSuspended {
 		d.fail("status is %q, neither %q nor %q", u.Status, StatusActive, StatusSuspended)
 	}
 	d.array(obj, "roles", func(elem gjson.Result) {
 		if d.object(elem, d.element()) {
-			u.Roles = append(u.Roles, Role{ID: d.id(elem, "id"), Name: d.str(elem, "name", true)})
+			u.Roles = append(u.Roles, Role{ID: d.id(elem, "id"), Name: d.shared(elem, "name", true)})
 		}
 	})
 	d.array(obj, "adminGroupIds", func(elem gjson.Result) {
