@@ -495,6 +495,10 @@ func TestTLSVerificationIsNeverOff(t *testing.T) {
 		if res.code != exitFailed || !strings.Contains(failureLine(t, res.stderr), "certificate") {
 			t.Errorf("exit %d, want %d and a line about the certificate:\n%s", res.code, exitFailed, res.stderr)
 		}
+		// The same certificate comes back on every attempt: no retry.
+		if ds := datasource(t, res.stdout); ds["api_retries"] != 0 || ds["api_requests"] != 1 {
+			t.Errorf("api_requests=%d api_retries=%d, want one attempt and no retry", ds["api_requests"], ds["api_retries"])
+		}
 	})
 	t.Run("a client that skips verification is refused", func(t *testing.T) {
 		insecure := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}

@@ -3,6 +3,8 @@ package lm
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -23,6 +25,18 @@ import (
 // their tokens is well under a megabyte, and a runaway body must not exhaust
 // a collector's memory.
 const maxBodyBytes = 64 << 20
+
+// isTLSFailure reports a certificate the client does not trust: the same
+// certificate comes back on every re-send, so retrying only delays the error.
+func isTLSFailure(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		hostname x509.HostnameError
+		unknown  x509.UnknownAuthorityError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &hostname) || errors.As(err, &unknown) || errors.As(err, &invalid)
+}
 
 // errBuild is a request that could not even be built; re-sending cannot help.
 var errBuild = errors.New("cannot build the request")
@@ -57,7 +71,7 @@ func (c *Client) do(ctx context.Context, method, resourcePath string, query url.
 		}
 		rep, err := c.send(ctx, method, resourcePath, query, body, attempt)
 		if err != nil {
-			if errors.Is(err, errBuild) {
+			if errors.Is(err, errBuild) || isTLSFailure(err) {
 				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
 			}
 			if ctx.Err() != nil {
