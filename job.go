@@ -58,10 +58,10 @@ const groupDescription = "Created by lm-user-hygiene"
 // change is one user PATCH the run plans or makes.
 type change struct {
 	kind      string
-	user      *lm.User // the plan's copy: thousands of changes wait at 50,000 users
+	user      *lm.User // points into report.users, as the plans do; never written
 	status    string
 	groupIDs  []int    // existing groups of the desired list
-	newGroups []string // groups to create first, then add
+	newGroups []string // groups to create first, then add; shared between changes, never written
 	reason    string
 
 	result string
@@ -191,17 +191,23 @@ func (j *job) plan(r *report) {
 		sp := suspend.NewPlan(r.users, r.groups, r.policy.suspend, r.started)
 		r.suspendPlan = &sp
 		var moves []*change
+		var newGroups []string // one slice for all: every change creates the same group
 		for i := range sp.Decisions {
 			d := &sp.Decisions[i]
-			c := &change{kind: kindSuspend, user: &d.User, status: lm.StatusSuspended, groupIDs: d.GroupIDs, reason: d.Reason}
-			if d.NewGroup != "" {
-				c.newGroups = []string{d.NewGroup}
+			if d.Action != suspend.ActionSuspend && d.Action != suspend.ActionMove {
+				continue
 			}
-			switch d.Action {
-			case suspend.ActionSuspend:
+			c := &change{kind: kindSuspend, user: d.User, status: lm.StatusSuspended, groupIDs: d.GroupIDs, reason: d.Reason}
+			if d.NewGroup != "" {
+				if len(newGroups) == 0 || newGroups[0] != d.NewGroup {
+					newGroups = []string{d.NewGroup}
+				}
+				c.newGroups = newGroups
+			}
+			if d.Action == suspend.ActionSuspend {
 				exclude[d.User.ID] = true
 				r.changes = append(r.changes, c)
-			case suspend.ActionMove:
+			} else {
 				c.kind = kindMove
 				moves = append(moves, c)
 			}
@@ -218,7 +224,7 @@ func (j *job) plan(r *report) {
 			d := &ap.Decisions[i]
 			switch {
 			case d.Action == assign.ActionRegroup:
-				r.changes = append(r.changes, &change{kind: kindRegroup, user: &d.User, status: d.User.Status,
+				r.changes = append(r.changes, &change{kind: kindRegroup, user: d.User, status: d.User.Status,
 					groupIDs: d.GroupIDs, newGroups: d.NewGroups, reason: d.Reason})
 			case d.Outcome == assign.OutcomeUnmapped:
 				j.log.WithFields(logrus.Fields{"user": d.User.Username, "reason": d.Reason}).Warn("cannot regroup user")

@@ -425,7 +425,7 @@ func writeJSON(w io.Writer, r *report, st runStats) error {
 	out.Groups.Failed, out.Groups.Planned = r.groupsFailed, r.groupsPlanned
 
 	byID := map[int]*jsonUser{}
-	entry := func(u lm.User) *jsonUser {
+	entry := func(u *lm.User) *jsonUser {
 		if e, ok := byID[u.ID]; ok {
 			return e
 		}
@@ -451,7 +451,7 @@ func writeJSON(w io.Writer, r *report, st runStats) error {
 		}
 	}
 	for _, c := range r.changes {
-		e := entry(*c.user)
+		e := entry(c.user)
 		jc := &jsonChange{Kind: c.kind, Result: c.result, Status: c.status, GroupIDs: c.groupIDs, NewGroups: c.newGroups}
 		if jc.GroupIDs == nil {
 			jc.GroupIDs = []int{}

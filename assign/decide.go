@@ -1,9 +1,12 @@
 package assign
 
 import (
+	"cmp"
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"lm-user-hygiene/lm"
 )
@@ -15,15 +18,15 @@ import (
 func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) Plan {
 	p := newPlanner(groups, roles, opts, exclude)
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
-	for _, u := range users {
-		d := p.decide(u)
+	for i := range users {
+		d := p.decide(&users[i])
 		if d.Outcome == OutcomeUnmapped {
 			plan.Unmapped++
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
-	sort.SliceStable(plan.Decisions, func(i, j int) bool {
-		a, b := plan.Decisions[i], plan.Decisions[j]
+	sort.Slice(plan.Decisions, func(i, j int) bool {
+		a, b := &plan.Decisions[i], &plan.Decisions[j]
 		if ra, rb := a.Action == ActionRegroup, b.Action == ActionRegroup; ra != rb {
 			return ra
 		}
@@ -35,10 +38,9 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 // userLess orders by username as people read it (case-insensitively), with
 // the exact spelling and then the id as tie-breakers so the order never
 // depends on the order the API listed users in.
-func userLess(a, b lm.User) bool {
-	la, lb := strings.ToLower(a.Username), strings.ToLower(b.Username)
-	if la != lb {
-		return la < lb
+func userLess(a, b *lm.User) bool {
+	if c := compareLower(a.Username, b.Username); c != 0 {
+		return c < 0
 	}
 	if a.Username != b.Username {
 		return a.Username < b.Username
@@ -55,6 +57,7 @@ type planner struct {
 	groups     []lm.Group
 	roleNames  map[int]string
 	roleGroups map[string]string // keys lower-cased
+	reasons    reasons
 }
 
 func newPlanner(groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) *planner {
@@ -113,7 +116,7 @@ type membership struct {
 	suspended string     // the suspended group's name when the user is in it
 }
 
-func (p *planner) membership(u lm.User) membership {
+func (p *planner) membership(u *lm.User) membership {
 	var m membership
 	seen := map[int]bool{}
 	for _, id := range u.GroupIDs {
@@ -133,14 +136,14 @@ func (p *planner) membership(u lm.User) membership {
 	return m
 }
 
-func (p *planner) decide(u lm.User) Decision {
+func (p *planner) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
 	switch {
 	case u.Status == lm.StatusSuspended:
 		d.Outcome, d.Reason = OutcomeSuspended, "suspended: assign never touches suspended users"
 		return d
 	case u.Status != lm.StatusActive:
-		d.Outcome, d.Reason = OutcomeSuspended, fmt.Sprintf("status %q is not active: assign only regroups active users", u.Status)
+		d.Outcome, d.Reason = OutcomeSuspended, p.reasons.join(fmt.Sprintf("status %q is not active: assign only regroups active users", u.Status))
 		return d
 	case p.exclude[u.ID]:
 		d.Outcome, d.Reason = OutcomeExcluded, "being suspended by this run: assign leaves it in the suspended group"
@@ -153,13 +156,13 @@ func (p *planner) decide(u lm.User) Decision {
 	m := p.membership(u)
 	reactivated := m.suspended != ""
 	if !reactivated && len(m.kept) > 0 {
-		d.Outcome, d.Reason = OutcomeGrouped, "already in "+groupNames(m.kept)
+		d.Outcome, d.Reason = OutcomeGrouped, p.reasons.join("already in ", groupNames(m.kept))
 		return d
 	}
 	sso := IsSSOCreated(u.CreatedBy)
 	if !reactivated && p.opts.Scope != ScopeAll && !sso {
 		d.Outcome = OutcomeOutOfScope
-		d.Reason = fmt.Sprintf("ungrouped but not created by SSO (createdBy %q): --assign-scope=%s leaves it alone; use --assign-scope=%s to include it", u.CreatedBy, ScopeSSO, ScopeAll)
+		d.Reason = p.reasons.join(fmt.Sprintf("ungrouped but not created by SSO (createdBy %q): --assign-scope=%s leaves it alone; use --assign-scope=%s to include it", u.CreatedBy, ScopeSSO, ScopeAll))
 		return d
 	}
 
@@ -178,9 +181,9 @@ func (p *planner) decide(u lm.User) Decision {
 		d.Outcome = OutcomeUnmapped
 		d.UnmappedRoles = roleNamesOf(unmapped)
 		if len(unmapped) == 0 {
-			d.Reason = who + ": has no roles, so no group to move it to; give it a role in the portal"
+			d.Reason = p.reasons.join(who, ": has no roles, so no group to move it to; give it a role in the portal")
 		} else {
-			d.Reason = who + ": no role maps to a group: " + describeUnmapped(unmapped) + "; " + p.fixHint(unmapped)
+			d.Reason = p.reasons.join(who, ": no role maps to a group: ", describeUnmapped(unmapped), "; ", p.fixHint(unmapped))
 		}
 		return d
 	}
@@ -220,7 +223,7 @@ func (p *planner) decide(u lm.User) Decision {
 		b.WriteString("; ")
 		b.WriteString(p.fixHint(unmapped))
 	}
-	d.Reason = b.String()
+	d.Reason = p.reasons.join(b.String())
 	return d
 }
 
@@ -243,7 +246,7 @@ const (
 
 // targets resolves each of the user's roles, sorted by role name, into the
 // roles that map and the roles that do not.
-func (p *planner) targets(u lm.User) (mapped, unmapped []target) {
+func (p *planner) targets(u *lm.User) (mapped, unmapped []target) {
 	var all []target
 	for _, r := range u.Roles {
 		all = append(all, p.resolve(r))
@@ -346,6 +349,9 @@ func roleNamesOf(ts []target) []string {
 
 // groupNames lists groups by name, sorted, for a reason.
 func groupNames(gs []lm.Group) string {
+	if len(gs) == 1 {
+		return gs[0].Name // most users are in one group: nothing to sort
+	}
 	names := make([]string, len(gs))
 	for i, g := range gs {
 		names[i] = g.Name
@@ -355,11 +361,40 @@ func groupNames(gs []lm.Group) string {
 
 // nameLess orders names as people read them: case-insensitively first.
 func nameLess(a, b string) bool {
-	la, lb := strings.ToLower(a), strings.ToLower(b)
-	if la != lb {
-		return la < lb
+	if c := compareLower(a, b); c != 0 {
+		return c < 0
 	}
 	return a < b
+}
+
+// compareLower is strings.Compare(strings.ToLower(a), strings.ToLower(b))
+// without building either string: a sort of 50,000 users compares about
+// 800,000 times. ToLower maps rune by rune and turns invalid bytes into
+// U+FFFD, as ranging over a string does, and UTF-8 orders bytes as it
+// orders code points, so comparing the lowered runes gives the same order.
+// (suspend has the same function; neither package depends on the other.)
+func compareLower(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := lowerRune(a)
+		rb, nb := lowerRune(b)
+		if ra != rb {
+			return cmp.Compare(ra, rb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// lowerRune is the first rune of s as strings.ToLower maps it, and its width.
+func lowerRune(s string) (rune, int) {
+	if c := s[0]; c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return rune(c), 1
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return unicode.ToLower(r), n
 }
 
 // sortedUniqueNames sorts names and drops case-insensitive duplicates,

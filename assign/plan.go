@@ -48,7 +48,9 @@ const (
 
 // Decision is the plan for one user, with a reason a person can read.
 type Decision struct {
-	User    lm.User
+	// User points into the users NewPlan was given, which it never modifies:
+	// a copy per decision would double the users' memory (50,000 users).
+	User    *lm.User
 	Action  Action
 	Outcome Outcome
 	Reason  string

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"lm-user-hygiene/lm"
 )
@@ -495,12 +496,15 @@ func TestNewPlanGivesEveryUserOneDecision(t *testing.T) {
 	}
 }
 
-func TestNewPlanLeavesItsInputAlone(t *testing.T) {
+func TestNewPlanPointsIntoItsInputAndLeavesItAlone(t *testing.T) {
 	users := []lm.User{user(1, "sam", "SAML", []int{12, 2, 12}, roleReadonly, roleNetops)}
 	groups := append([]lm.Group(nil), testGroups...)
 	groups[0], groups[5] = groups[5], groups[0]
 	wantGroups := append([]lm.Group(nil), groups...)
-	NewPlan(users, groups, testRoles, testOptions(), nil)
+	plan := NewPlan(users, groups, testRoles, testOptions(), nil)
+	if len(plan.Decisions) != 1 || plan.Decisions[0].User != &users[0] {
+		t.Errorf("the decision does not point at the user given")
+	}
 	if got := users[0].GroupIDs; !reflect.DeepEqual(got, []int{12, 2, 12}) {
 		t.Errorf("user's GroupIDs changed to %v", got)
 	}
@@ -509,5 +513,30 @@ func TestNewPlanLeavesItsInputAlone(t *testing.T) {
 	}
 	if !reflect.DeepEqual(groups, wantGroups) {
 		t.Errorf("groups reordered to %v", groups)
+	}
+}
+
+// A plan holds a reason per user until the run ends; at 50,000 users most of
+// them say the same, and one copy of each text is what keeps the plan small.
+func TestNewPlanSharesEqualReasons(t *testing.T) {
+	users := []lm.User{
+		user(1, "ann", "SAML", []int{10}, roleReadonly),
+		user(2, "bob", "SAML", []int{10}, roleReadonly),
+		user(3, "cid", "SAML", []int{2}, roleNetops),
+		user(4, "dee", "SAML", []int{2}, roleNetops),
+	}
+	plan := NewPlan(users, testGroups, testRoles, testOptions(), nil)
+	reason := map[string]string{}
+	for _, d := range plan.Decisions {
+		reason[d.User.Username] = d.Reason
+	}
+	for _, pair := range [][2]string{{"ann", "bob"}, {"cid", "dee"}} {
+		a, b := reason[pair[0]], reason[pair[1]]
+		if a != b || a == "" {
+			t.Fatalf("%s and %s: reasons %q and %q; the test needs equal ones", pair[0], pair[1], a, b)
+		}
+		if unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Errorf("%s and %s: equal reason %q held twice", pair[0], pair[1], a)
+		}
 	}
 }

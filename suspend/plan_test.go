@@ -1,10 +1,12 @@
 package suspend
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unsafe"
 
 	"lm-user-hygiene/lm"
 )
@@ -758,5 +760,56 @@ func TestNewPlanCutoff(t *testing.T) {
 	}
 	if plan.Cutoff.Format(time.DateOnly) != cutoffDate {
 		t.Errorf("cutoff date %s, want %s", plan.Cutoff.Format(time.DateOnly), cutoffDate)
+	}
+}
+
+func TestNewPlanPointsIntoTheUsersAndLeavesThemAlone(t *testing.T) {
+	users := withIDs([]lm.User{
+		user("idle", login(secs(200*day1)), groups(staffID, opsID)),
+		user("moved", suspended(), groups(staffID)),
+		user("fresh", login(secs(1*day1)), token("tok", secs(1*day1))),
+		user("never"),
+	})
+	before := make([]lm.User, len(users))
+	for i, u := range users {
+		before[i] = u
+		before[i].GroupIDs = slices.Clone(u.GroupIDs)
+		before[i].Roles = slices.Clone(u.Roles)
+		before[i].APITokens = slices.Clone(u.APITokens)
+	}
+	plan := NewPlan(users, defaultGroups, defaultOptions(), now)
+	for _, d := range plan.Decisions {
+		i := slices.IndexFunc(users, func(u lm.User) bool { return u.ID == d.User.ID })
+		if i < 0 || d.User != &users[i] {
+			t.Errorf("decision for %q does not point at the user given", d.User.Username)
+		}
+	}
+	for i := range users {
+		if !reflect.DeepEqual(users[i], before[i]) {
+			t.Errorf("user changed by planning:\n got %+v\nwant %+v", users[i], before[i])
+		}
+	}
+}
+
+// A plan holds a reason per user until the run ends; at 50,000 users most of
+// them say the same, and one copy of each text is what keeps the plan small.
+func TestNewPlanSharesEqualReasons(t *testing.T) {
+	users := withIDs([]lm.User{
+		user("fresh-a", login(secs(10*day1))),
+		user("fresh-b", login(secs(10*day1+time.Hour))),
+		user("idle-a", login(secs(200*day1))),
+		user("idle-b", login(secs(200*day1+time.Minute))),
+		user("api-a", apiOnly()),
+		user("api-b", apiOnly()),
+	})
+	got := byUsername(t, NewPlan(users, defaultGroups, defaultOptions(), now), len(users))
+	for _, pair := range [][2]string{{"fresh-a", "fresh-b"}, {"idle-a", "idle-b"}, {"api-a", "api-b"}} {
+		a, b := got[pair[0]].Reason, got[pair[1]].Reason
+		if a != b {
+			t.Fatalf("%s and %s: reasons %q and %q differ; the test needs equal ones", pair[0], pair[1], a, b)
+		}
+		if unsafe.StringData(a) != unsafe.StringData(b) {
+			t.Errorf("%s and %s: equal reason %q held twice", pair[0], pair[1], a)
+		}
 	}
 }
