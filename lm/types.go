@@ -1,8 +1,11 @@
 package lm
 
 import (
+	"cmp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // User status values, as the API spells them.
@@ -85,6 +88,36 @@ func Epoch(v int64) time.Time {
 // SameName reports whether two user, role or group names are the same: the
 // portal treats them case-insensitively.
 func SameName(a, b string) bool { return strings.EqualFold(a, b) }
+
+// CompareNames orders names as people read them, case-insensitively: it is
+// strings.Compare(strings.ToLower(a), strings.ToLower(b))
+// without building either string: a sort of 50,000 users compares about
+// 800,000 times. ToLower maps rune by rune and turns invalid bytes into
+// U+FFFD, as ranging over a string does, and UTF-8 orders bytes as it
+// orders code points, so comparing the lowered runes gives the same order.
+func CompareNames(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := lowerRune(a)
+		rb, nb := lowerRune(b)
+		if ra != rb {
+			return cmp.Compare(ra, rb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// lowerRune is the first rune of s as strings.ToLower maps it, and its width.
+func lowerRune(s string) (rune, int) {
+	if c := s[0]; c < utf8.RuneSelf {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		return rune(c), 1
+	}
+	r, n := utf8.DecodeRuneInString(s)
+	return unicode.ToLower(r), n
+}
 
 // HasRole reports whether u holds a role named name.
 func (u User) HasRole(name string) bool {

@@ -7,9 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
+	"lm-user-hygiene/internal/intern"
 	"lm-user-hygiene/lm"
 )
 
@@ -78,7 +77,7 @@ type policy struct {
 	// activities and reasons hand every decision with the same text the same
 	// string: 50,000 users have about 1,600 different reasons.
 	activities map[activityKey]string
-	reasons    reasons
+	reasons    intern.Strings
 }
 
 // activityKey is what the activity text says: the day, not the time.
@@ -109,7 +108,7 @@ func (p *policy) decide(u *lm.User) Decision {
 		}
 		d.Action, d.Outcome = ActionMove, OutcomeOutsideGroup
 		d.GroupIDs, d.NewGroup = p.target()
-		d.Reason = p.reasons.join("suspended but not only in group ", p.groupText, p.creation(), ": move it there; ", p.activity(d))
+		d.Reason = p.reasons.Join("suspended but not only in group ", p.groupText, p.creation(), ": move it there; ", p.activity(d))
 		return d
 	case !isStatus(u, lm.StatusActive):
 		return p.keep(d, OutcomeUnknownStatus, fmt.Sprintf("status %q is neither active nor suspended", u.Status))
@@ -147,10 +146,10 @@ func (p *policy) decide(u *lm.User) Decision {
 		}
 		if p.opts.NeverLoggedIn != NeverLoggedInSuspend {
 			d.Outcome = OutcomeNeverLoggedIn
-			d.Reason = p.reasons.join(never, "; --never-logged-in=", NeverLoggedInSkip, "; cutoff ", p.cutoffText)
+			d.Reason = p.reasons.Join(never, "; --never-logged-in=", NeverLoggedInSkip, "; cutoff ", p.cutoffText)
 			return d
 		}
-		return p.suspend(d, p.reasons.join(never, "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText))
+		return p.suspend(d, p.reasons.Join(never, "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText))
 	}
 	if d.LastActive.Before(p.cutoff) {
 		return p.suspend(d, p.activity(d))
@@ -165,7 +164,7 @@ func (p *policy) keep(d Decision, o Outcome, why string) Decision {
 	if why == "" {
 		d.Reason = p.activity(d)
 	} else {
-		d.Reason = p.reasons.join(why, "; ", p.activity(d))
+		d.Reason = p.reasons.Join(why, "; ", p.activity(d))
 	}
 	return d
 }
@@ -173,7 +172,7 @@ func (p *policy) keep(d Decision, o Outcome, why string) Decision {
 func (p *policy) suspend(d Decision, why string) Decision {
 	d.Action, d.Outcome = ActionSuspend, OutcomeInactive
 	d.GroupIDs, d.NewGroup = p.target()
-	d.Reason = p.reasons.join(why, "; suspend into group ", p.groupText, p.creation())
+	d.Reason = p.reasons.Join(why, "; suspend into group ", p.groupText, p.creation())
 	return d
 }
 
@@ -196,7 +195,7 @@ func (p *policy) creation() string {
 // activity describes the latest counted signal against the cutoff.
 func (p *policy) activity(d Decision) string {
 	if d.Signal == "" {
-		return p.reasons.join("no activity; cutoff ", p.cutoffText)
+		return p.reasons.Join("no activity; cutoff ", p.cutoffText)
 	}
 	where := "after"
 	switch {
@@ -376,41 +375,11 @@ func actionRank(a Action) int {
 // compareUsers orders by username ignoring case, then exactly, then by id,
 // so that the order never depends on the order the API listed users in.
 func compareUsers(a, b *lm.User) int {
-	if c := compareLower(a.Username, b.Username); c != 0 {
+	if c := lm.CompareNames(a.Username, b.Username); c != 0 {
 		return c
 	}
 	if c := strings.Compare(a.Username, b.Username); c != 0 {
 		return c
 	}
 	return cmp.Compare(a.ID, b.ID)
-}
-
-// compareLower is strings.Compare(strings.ToLower(a), strings.ToLower(b))
-// without building either string: a sort of 50,000 users compares about
-// 800,000 times. ToLower maps rune by rune and turns invalid bytes into
-// U+FFFD, as ranging over a string does, and UTF-8 orders bytes as it
-// orders code points, so comparing the lowered runes gives the same order.
-// (assign has the same function; neither package depends on the other.)
-func compareLower(a, b string) int {
-	for a != "" && b != "" {
-		ra, na := lowerRune(a)
-		rb, nb := lowerRune(b)
-		if ra != rb {
-			return cmp.Compare(ra, rb)
-		}
-		a, b = a[na:], b[nb:]
-	}
-	return cmp.Compare(len(a), len(b))
-}
-
-// lowerRune is the first rune of s as strings.ToLower maps it, and its width.
-func lowerRune(s string) (rune, int) {
-	if c := s[0]; c < utf8.RuneSelf {
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		return rune(c), 1
-	}
-	r, n := utf8.DecodeRuneInString(s)
-	return unicode.ToLower(r), n
 }

@@ -1,4 +1,4 @@
-package assign
+package lm
 
 import (
 	"strings"
@@ -18,26 +18,26 @@ var lowerCases = []string{
 	"\U0001F600", "\U00010400", "\U00010428", "\u1e9e", "\u2c6f", "\u0250",
 }
 
-func TestCompareLowerOrdersAsTheLowerCasedNames(t *testing.T) {
+func TestCompareNamesOrdersAsTheLowerCasedNames(t *testing.T) {
 	sign := func(c int) int { return min(max(c, -1), 1) }
 	for _, a := range lowerCases {
 		for _, b := range lowerCases {
 			want := strings.Compare(strings.ToLower(a), strings.ToLower(b))
-			if got := compareLower(a, b); sign(got) != want {
-				t.Errorf("compareLower(%q, %q) = %d, want %d (lower-cased %q and %q)", a, b, got, want, strings.ToLower(a), strings.ToLower(b))
+			if got := CompareNames(a, b); sign(got) != want {
+				t.Errorf("CompareNames(%q, %q) = %d, want %d (lower-cased %q and %q)", a, b, got, want, strings.ToLower(a), strings.ToLower(b))
 			}
 		}
 	}
 }
 
-func FuzzCompareLower(f *testing.F) {
+func FuzzCompareNames(f *testing.F) {
 	for i, a := range lowerCases {
 		f.Add(a, lowerCases[(i+1)%len(lowerCases)])
 	}
 	f.Fuzz(func(t *testing.T, a, b string) {
 		want := strings.Compare(strings.ToLower(a), strings.ToLower(b))
-		if got := min(max(compareLower(a, b), -1), 1); got != want {
-			t.Errorf("compareLower(%q, %q) = %d, want %d", a, b, got, want)
+		if got := min(max(CompareNames(a, b), -1), 1); got != want {
+			t.Errorf("CompareNames(%q, %q) = %d, want %d", a, b, got, want)
 		}
 	})
 }
