@@ -49,8 +49,9 @@ const (
 const applyWorkers = 4
 
 // inflightTimeout bounds a write that has started, which a cancellation does
-// not interrupt.
-const inflightTimeout = 30 * time.Second
+// not interrupt. With the default 90s time budget a run ends within 110s,
+// inside the collector's usual 120s script timeout.
+const inflightTimeout = 20 * time.Second
 
 // groupDescription marks groups the tool created, for the admin who finds them.
 const groupDescription = "Created by lm-user-hygiene"
