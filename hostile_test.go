@@ -27,7 +27,7 @@ import (
 const (
 	hostileRole       = "role = #1: !x"
 	hostileRoleSpaced = " lead role ü日本🙂"
-	hostileGroupNet   = "Net = Ops: #1 !"
+	hostileGroupNet   = "Net = Ops, EU: #1 !"
 	hostileSuspended  = `#Susp=ended: ü\ 日本!`
 	hostileOther      = "other\r\ngroup\\"
 )
@@ -111,6 +111,54 @@ func hostilePolicy(apply bool) map[string]string {
 	}
 }
 
+// listValue is a list of names as README.md documents it for configsource:
+// comma-separated, a comma or backslash in a name preceded by a backslash.
+func listValue(names []string) string {
+	var b strings.Builder
+	for i, n := range names {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		for _, r := range n {
+			if r == ',' || r == '\\' {
+				b.WriteByte('\\')
+			}
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// splitList reads a listValue back into its names.
+func splitList(v string) []string {
+	if v == "" {
+		return nil
+	}
+	var names []string
+	var cur strings.Builder
+	for i := 0; i < len(v); i++ {
+		switch {
+		case v[i] == '\\' && i+1 < len(v):
+			i++
+			cur.WriteByte(v[i])
+		case v[i] == ',':
+			names = append(names, cur.String())
+			cur.Reset()
+		default:
+			cur.WriteByte(v[i])
+		}
+	}
+	return append(names, cur.String())
+}
+
+func TestListValueSplitsBack(t *testing.T) {
+	for _, names := range [][]string{{"a"}, {"Ops, EU", "Viewers"}, {`back\`, `,`, `\,`, ""}, {hostileGroupNet, hostileSuspended, hostileOther}} {
+		if got := splitList(listValue(names)); !reflect.DeepEqual(got, names) {
+			t.Errorf("%q -> %q -> %q", names, listValue(names), got)
+		}
+	}
+}
+
 // expectedSnapshot is the configsource the portal's state must give: every
 // user's status, groups and roles by name, sorted.
 func expectedSnapshot(p *lmfake.Portal, apply bool) map[string]string {
@@ -131,8 +179,8 @@ func expectedSnapshot(p *lmfake.Portal, apply bool) map[string]string {
 		sort.Strings(roles)
 		key := "user." + u.Username
 		want[key+".status"] = u.Status
-		want[key+".groups"] = strings.Join(groups, ",")
-		want[key+".roles"] = strings.Join(roles, ",")
+		want[key+".groups"] = listValue(groups)
+		want[key+".roles"] = listValue(roles)
 		if u.APIOnly {
 			want[key+".api_only"] = "true"
 		}

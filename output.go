@@ -167,10 +167,10 @@ func writeConfigsource(w io.Writer, r *report) error {
 		prop("policy.suspend.inactive_days", strconv.Itoa(s.InactiveDays))
 		prop("policy.suspend.activity", s.Activity)
 		prop("policy.suspend.suspended_group", s.SuspendedGroup)
-		prop("policy.suspend.protect_users", strings.Join(s.ProtectUsers, ","))
-		prop("policy.suspend.protect_roles", strings.Join(s.ProtectRoles, ","))
+		prop("policy.suspend.protect_users", joinNames(s.ProtectUsers))
+		prop("policy.suspend.protect_roles", joinNames(s.ProtectRoles))
 		prop("policy.suspend.min_admins", strconv.Itoa(s.MinAdmins))
-		prop("policy.suspend.admin_roles", strings.Join(s.AdminRoles, ","))
+		prop("policy.suspend.admin_roles", joinNames(s.AdminRoles))
 		prop("policy.suspend.include_api_users", strconv.FormatBool(s.IncludeAPIUsers))
 		prop("policy.suspend.never_logged_in", s.NeverLoggedIn)
 		prop("policy.suspend.max_suspend_percent", strconv.FormatFloat(s.MaxSuspendPercent, 'g', -1, 64))
@@ -206,19 +206,33 @@ func writeConfigsource(w io.Writer, r *report) error {
 			}
 		}
 		sort.Strings(groups)
-		prop(key+".groups", strings.Join(groups, ","))
+		prop(key+".groups", joinNames(groups))
 		roles := make([]string, 0, len(u.Roles))
 		for _, ro := range u.Roles {
 			roles = append(roles, ro.Name)
 		}
 		sort.Strings(roles)
-		prop(key+".roles", strings.Join(roles, ","))
+		prop(key+".roles", joinNames(roles))
 		if u.APIOnly {
 			prop(key+".api_only", "true")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// nameEscaper keeps a comma-separated list of names unambiguous: a comma or
+// a backslash inside a name is preceded by a backslash ("Ops, EU" and
+// "Viewers" give "Ops\, EU,Viewers").
+var nameEscaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`)
+
+// joinNames joins names with commas, escaping commas and backslashes in them.
+func joinNames(names []string) string {
+	escaped := make([]string, len(names))
+	for i, n := range names {
+		escaped[i] = nameEscaper.Replace(n)
+	}
+	return strings.Join(escaped, ",")
 }
 
 // formatRoleGroups prints a role-to-group map sorted by role, in the syntax of
