@@ -117,9 +117,10 @@ func TestNewPlanRules(t *testing.T) {
 				user("inside", login(secs(90*day1-time.Second))),
 			},
 			want: map[string]want{
-				"past":   {ActionSuspend, OutcomeInactive, SignalLogin, []string{"before " + cutoffDefault}},
-				"exact":  {ActionNone, OutcomeRecentlyActive, SignalLogin, []string{"at " + cutoffDefault}},
-				"inside": {ActionNone, OutcomeRecentlyActive, SignalLogin, []string{"after " + cutoffDefault}},
+				// On the cutoff's own day the reason gives both times to the second.
+				"past":   {ActionSuspend, OutcomeInactive, SignalLogin, []string{"last activity 2026-08-30 11:59:59 UTC (login), before cutoff 2026-08-30 12:00:00 UTC (90 days)"}},
+				"exact":  {ActionNone, OutcomeRecentlyActive, SignalLogin, []string{"last activity 2026-08-30 12:00:00 UTC (login), at cutoff 2026-08-30 12:00:00 UTC (90 days)"}},
+				"inside": {ActionNone, OutcomeRecentlyActive, SignalLogin, []string{"last activity 2026-08-30 12:00:01 UTC (login), after cutoff 2026-08-30 12:00:00 UTC (90 days)"}},
 			},
 		},
 		{

@@ -19,6 +19,9 @@ const futureSkew = 24 * time.Hour
 // dateLayout is how reasons print dates: a day is the rule's granularity.
 const dateLayout = "2006-01-02"
 
+// minuteLayout (to the second) tells apart an activity and the cutoff on the same day.
+const minuteLayout = "2006-01-02 15:04:05 UTC"
+
 // NewPlan decides, for every user, whether the inactivity policy suspends
 // it, moves it to the suspended group, or leaves it alone, and why. The
 // options are expected to have passed Validate; now is the run's clock.
@@ -205,6 +208,12 @@ func (p *policy) activity(d Decision) string {
 		where = "at"
 	}
 	y, m, dd := d.LastActive.UTC().Date()
+	if day(d.LastActive) == day(p.cutoff) {
+		// On the cutoff's own day the date alone would read "2026-08-30,
+		// before cutoff 2026-08-30": give both times.
+		return p.reasons.Join("last activity ", d.LastActive.UTC().Format(minuteLayout), " (", d.Signal, "), ", where,
+			" cutoff ", p.cutoff.UTC().Format(minuteLayout), " (", strconv.Itoa(p.opts.InactiveDays), " days)")
+	}
 	k := activityKey{year: y, month: m, day: dd, signal: d.Signal, where: where}
 	if s, ok := p.activities[k]; ok {
 		return s
