@@ -44,6 +44,34 @@ func sortedInts(s []int) []int {
 	return out
 }
 
+// situation describes a user as the rules see it: what each step decided,
+// the activity signal that counted, and the traits the rules branch on.
+func situation(u lm.User, groupNames map[int]string, suspendOutcome, signal, assignOutcome string) string {
+	traits := []string{suspendOutcome, signal, assignOutcome}
+	if u.APIOnly {
+		traits = append(traits, "api-only")
+	}
+	if u.LastLoginOn > 100_000_000_000 || u.LastActionOn > 100_000_000_000 {
+		traits = append(traits, "milliseconds")
+	}
+	if len(u.Roles) > 1 {
+		traits = append(traits, "several-roles")
+	}
+	groups := "no-groups"
+	for _, id := range u.GroupIDs {
+		name, ok := groupNames[id]
+		switch {
+		case !ok:
+			groups = "deleted-group"
+		case name == "Ungrouped" || name == "Suspended":
+			groups = name
+		default:
+			groups = "real-group"
+		}
+	}
+	return strings.Join(append(traits, groups), " ")
+}
+
 // TestEndToEnd is the whole program against a 2,500-user simulated portal over
 // loopback HTTP: a plan writes nothing, an applied run leaves exactly the
 // planned state, and a second applied run writes nothing.
@@ -58,6 +86,10 @@ func TestEndToEnd(t *testing.T) {
 			env := portalEnv(t, p)
 			before := byID(p.Users())
 
+			groupNames := map[int]string{}
+			for _, g := range p.Groups() {
+				groupNames[g.ID] = g.Name
+			}
 			plan := runNow(t, env, append([]string{"--output", "json"}, sampleArgs...)...)
 			if plan.code != exitOK {
 				t.Fatalf("plan run exit %d: %s", plan.code, plan.stderr)
@@ -70,12 +102,7 @@ func TestEndToEnd(t *testing.T) {
 			situations := map[string]bool{}
 			changes := map[int]string{}
 			for _, u := range planned.Users {
-				if u.Suspend != nil {
-					situations["suspend:"+u.Suspend.Outcome] = true
-				}
-				if u.Assign != nil {
-					situations["assign:"+u.Assign.Outcome] = true
-				}
+				situations[situation(before[u.ID], groupNames, u.Suspend.Outcome, u.Suspend.Signal, u.Assign.Outcome)] = true
 				if u.Change != nil {
 					kinds[u.Change.Kind]++
 					changes[u.ID] = u.Change.Kind
@@ -89,7 +116,8 @@ func TestEndToEnd(t *testing.T) {
 					t.Errorf("the sample portal plans no %s", k)
 				}
 			}
-			if len(situations) < 15 {
+			t.Logf("%d distinct user situations", len(situations))
+			if len(situations) < 20 {
 				t.Errorf("only %d distinct user situations: %v", len(situations), situations)
 			}
 

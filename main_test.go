@@ -191,7 +191,7 @@ type jsonOut struct {
 		ID       int    `json:"id"`
 		Username string `json:"username"`
 		Suspend  *struct {
-			Action, Outcome string
+			Action, Outcome, Signal string
 		} `json:"suspend"`
 		Assign *struct {
 			Action, Outcome string
