@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"reflect"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -351,16 +350,4 @@ func envMap(environ []string) map[string]string {
 		}
 	}
 	return m
-}
-
-// secrets returns the secret values of cfg, longest first, for redaction.
-func (c *Config) secrets() []string {
-	var out []string
-	for _, s := range []string{c.AccessKey, c.BearerToken} {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
-	return out
 }

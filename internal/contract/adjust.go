@@ -90,7 +90,7 @@ func adjust(doc *openapi3.T) error {
 		if size == nil || size.Schema == nil || size.Schema.Value == nil {
 			return fmt.Errorf("swagger GET %s has no size parameter", path)
 		}
-		size.Schema.Value.Min, size.Schema.Value.Max = openapi3.Float64Ptr(0), openapi3.Float64Ptr(maxPageSize)
+		size.Schema.Value.Min, size.Schema.Value.Max = openapi3.Ptr(0.0), openapi3.Ptr(float64(maxPageSize))
 	}
 	return nil
 }

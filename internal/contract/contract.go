@@ -179,7 +179,7 @@ func checkAuthorization(_ context.Context, in *openapi3filter.AuthenticationInpu
 		return in.NewError(errors.New("no Authorization header"))
 	}
 	if !authorizationForm.MatchString(h) {
-		return in.NewError(errors.New("Authorization header is neither LMv1 id:signature:epoch nor Bearer token"))
+		return in.NewError(errors.New("the Authorization header is neither LMv1 id:signature:epoch nor Bearer token"))
 	}
 	return nil
 }
