@@ -28,6 +28,7 @@ type Group struct {
 
 // APIToken is one API token of a user.
 type APIToken struct {
+	// AccessID is empty for a bearer token (the portal answers null).
 	AccessID string
 	// Enabled is the API's status 2; 1 means disabled.
 	Enabled bool
@@ -50,6 +51,12 @@ type User struct {
 	LastActionOn int64
 	LastAccessOn int64
 	APITokens    []APIToken
+	// Note is the user's free-text note, where admins put exemption tags.
+	Note string
+	// Unreadable says why the user could not be read with confidence (the
+	// field and what it held); empty when it could. Every step leaves an
+	// unreadable user alone and counts it.
+	Unreadable string
 }
 
 // UserUpdate is the complete desired state of the fields a hygiene change
