@@ -24,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/lm/lmfake"
 )
@@ -268,7 +269,7 @@ func bareFetch(b *testing.B, n int, reqs []lmfake.Request) time.Duration {
 		next int
 		fail error
 	)
-	for range applyWorkers {
+	for range hygiene.ApplyWorkers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -329,7 +330,7 @@ func BenchmarkRun(b *testing.B) {
 	}
 }
 
-// BenchmarkJob reads and plans in-process against a portal without added
+// BenchmarkJob reads and plans (a plan run) in-process against a portal without added
 // latency, for the allocations of the read and plan path.
 func BenchmarkJob(b *testing.B) {
 	for _, n := range benchSizes {
@@ -359,17 +360,14 @@ func BenchmarkJob(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			j := &job{portal: client, log: log, now: time.Now}
+			pol.Apply = false
+			runner := &hygiene.Runner{Portal: client, Log: log, Now: time.Now}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				r := &report{policy: pol, started: time.Now()}
-				if err := j.readPortal(ctx, r); err != nil {
-					b.Fatal(err)
-				}
-				j.plan(r)
-				if len(r.users) != n || len(r.changes) == 0 {
-					b.Fatalf("read %d users and planned %d changes", len(r.users), len(r.changes))
+				r := runner.Run(ctx, pol)
+				if r.Failure != nil || len(r.Users) != n || len(r.Changes) == 0 {
+					b.Fatalf("read %d users and planned %d changes: %v", len(r.Users), len(r.Changes), r.Failure)
 				}
 			}
 		})

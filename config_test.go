@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"lm-user-hygiene/hygiene"
 )
 
 // validEnv is a minimal good configuration.
@@ -31,10 +33,10 @@ func withEnv(extra map[string]string) map[string]string {
 	return m
 }
 
-func loadPolicy(args []string, env map[string]string) (*Config, policy, error) {
+func loadPolicy(args []string, env map[string]string) (*Config, hygiene.Policy, error) {
 	cfg, err := loadConfig(context.Background(), args, env)
 	if err != nil {
-		return cfg, policy{}, err
+		return cfg, hygiene.Policy{}, err
 	}
 	p, err := cfg.policy()
 	return cfg, p, err
@@ -45,13 +47,13 @@ func TestConfigSources(t *testing.T) {
 		name  string
 		args  []string
 		env   map[string]string
-		check func(t *testing.T, c *Config, p policy)
+		check func(t *testing.T, c *Config, p hygiene.Policy)
 	}{
-		{"defaults are the safe choice", nil, nil, func(t *testing.T, c *Config, p policy) {
-			if p.apply || p.command != cmdRun || c.Output != outDatasource || p.maxChanges != 50 || p.timeBudget != 90*time.Second ||
-				p.suspend.InactiveDays != 90 || p.suspend.Activity != "any" || p.suspend.SuspendedGroup != "Suspended" ||
-				p.suspend.MinAdmins != 1 || p.suspend.NeverLoggedIn != "skip" || p.suspend.MaxSuspendPercent != 20 ||
-				p.suspend.IncludeAPIUsers || p.assign.Scope != "sso" || p.assign.UngroupedGroup != "Ungrouped" || p.assign.CreateGroups {
+		{"defaults are the safe choice", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if p.Apply || string(p.Command) != cmdRun || c.Output != outDatasource || p.MaxChanges != 50 || p.TimeBudget != 90*time.Second ||
+				p.Suspend.InactiveDays != 90 || p.Suspend.Activity != "any" || p.Suspend.SuspendedGroup != "Suspended" ||
+				p.Suspend.MinAdmins != 1 || p.Suspend.NeverLoggedIn != "skip" || p.Suspend.MaxSuspendPercent != 20 ||
+				p.Suspend.IncludeAPIUsers || p.Assign.Scope != "sso" || p.Assign.UngroupedGroup != "Ungrouped" || p.Assign.CreateGroups {
 				t.Errorf("defaults: %+v", p)
 			}
 			if c.BaseURL != "https://acme.logicmonitor.com/santaba/rest" {
@@ -60,48 +62,48 @@ func TestConfigSources(t *testing.T) {
 		}},
 		{"the environment sets every setting", nil, map[string]string{"LMUH_APPLY": "true", "LMUH_MAX_CHANGES": "7", "LMUH_TIME_BUDGET": "2m",
 			"LMUH_INACTIVE_DAYS": "30", "LMUH_PROTECT_USERS": "a*, b", "LMUH_ROLE_GROUPS": "netops=Network Operations"},
-			func(t *testing.T, c *Config, p policy) {
-				if !p.apply || p.maxChanges != 7 || p.timeBudget != 2*time.Minute || p.suspend.InactiveDays != 30 ||
-					strings.Join(p.suspend.ProtectUsers, "|") != "a*|b" || p.assign.RoleGroups["netops"] != "Network Operations" {
+			func(t *testing.T, c *Config, p hygiene.Policy) {
+				if !p.Apply || p.MaxChanges != 7 || p.TimeBudget != 2*time.Minute || p.Suspend.InactiveDays != 30 ||
+					strings.Join(p.Suspend.ProtectUsers, "|") != "a*|b" || p.Assign.RoleGroups["netops"] != "Network Operations" {
 					t.Errorf("from the environment: %+v", p)
 				}
 			}},
 		{"a flag wins over its variable", []string{"--max-changes", "3", "--apply=false"}, map[string]string{"LMUH_MAX_CHANGES": "9", "LMUH_APPLY": "true"},
-			func(t *testing.T, c *Config, p policy) {
-				if p.maxChanges != 3 || p.apply {
-					t.Errorf("max changes %d apply %v, want the flags' 3 and false", p.maxChanges, p.apply)
+			func(t *testing.T, c *Config, p hygiene.Policy) {
+				if p.MaxChanges != 3 || p.Apply {
+					t.Errorf("max changes %d apply %v, want the flags' 3 and false", p.MaxChanges, p.Apply)
 				}
 			}},
-		{"a boolean flag needs no value", []string{"--apply", "--create-groups"}, nil, func(t *testing.T, c *Config, p policy) {
-			if !p.apply || !p.assign.CreateGroups {
-				t.Errorf("apply %v create-groups %v", p.apply, p.assign.CreateGroups)
+		{"a boolean flag needs no value", []string{"--apply", "--create-groups"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if !p.Apply || !p.Assign.CreateGroups {
+				t.Errorf("apply %v create-groups %v", p.Apply, p.Assign.CreateGroups)
 			}
 		}},
-		{"the command may follow the flags", []string{"--apply", "assign", "--output", "json"}, nil, func(t *testing.T, c *Config, p policy) {
-			if p.command != cmdAssign || c.Output != outJSON || !p.apply {
-				t.Errorf("command %q output %q", p.command, c.Output)
+		{"the command may follow the flags", []string{"--apply", "assign", "--output", "json"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if string(p.Command) != cmdAssign || c.Output != outJSON || !p.Apply {
+				t.Errorf("command %q output %q", string(p.Command), c.Output)
 			}
 		}},
-		{"single-dash flags work too", []string{"-output=configsource", "suspend"}, nil, func(t *testing.T, c *Config, p policy) {
-			if p.command != cmdSuspend || c.Output != outConfigsource {
-				t.Errorf("command %q output %q", p.command, c.Output)
+		{"single-dash flags work too", []string{"-output=configsource", "suspend"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if string(p.Command) != cmdSuspend || c.Output != outConfigsource {
+				t.Errorf("command %q output %q", string(p.Command), c.Output)
 			}
 		}},
 		{"a base URL replaces the account", []string{"--base-url", "https://acme.lmgov.us/santaba/rest/"}, map[string]string{"LM_ACCOUNT": "<unset>"},
-			func(t *testing.T, c *Config, p policy) {
+			func(t *testing.T, c *Config, p hygiene.Policy) {
 				if c.BaseURL != "https://acme.lmgov.us/santaba/rest" {
 					t.Errorf("base URL %q", c.BaseURL)
 				}
 			}},
 		{"a bearer token replaces LMv1", nil, map[string]string{"LM_ACCESS_ID": "<unset>", "LM_ACCESS_KEY": "<unset>", "LM_BEARER_TOKEN": "lmb_abc"},
-			func(t *testing.T, c *Config, p policy) {
-				if p.suspend.TokenAccessID != "" {
-					t.Errorf("a bearer run has token owner %q", p.suspend.TokenAccessID)
+			func(t *testing.T, c *Config, p hygiene.Policy) {
+				if p.Suspend.TokenAccessID != "" {
+					t.Errorf("a bearer run has token owner %q", p.Suspend.TokenAccessID)
 				}
 			}},
-		{"the token owner is the access id", nil, nil, func(t *testing.T, c *Config, p policy) {
-			if p.suspend.TokenAccessID != testAccessID {
-				t.Errorf("token access id %q", p.suspend.TokenAccessID)
+		{"the token owner is the access id", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if p.Suspend.TokenAccessID != testAccessID {
+				t.Errorf("token access id %q", p.Suspend.TokenAccessID)
 			}
 		}},
 	} {

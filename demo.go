@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"lm-user-hygiene/assign"
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm/lmfake"
 	"lm-user-hygiene/suspend"
 )
@@ -55,6 +56,21 @@ func startDemo(now time.Time, log io.Writer) (*demoPortal, error) {
 	return &demoPortal{server: srv, baseURL: srv.URL + "/santaba/rest", accessID: id, accessKey: key}, nil
 }
 
+// configure points the run at the demo portal and fills in the policy an
+// admin of the demo portal would have set. Credentials of a real portal in
+// the environment are not used (nor may they clash with the demo's token).
+func (d *demoPortal) configure(cfg *Config, pol *hygiene.Policy) {
+	cfg.BaseURL, cfg.AccessID, cfg.AccessKey, cfg.BearerToken = d.baseURL, d.accessID, d.accessKey, ""
+	pol.Apply = true
+	pol.Suspend.TokenAccessID = d.accessID
+	if len(pol.Assign.RoleGroups) == 0 {
+		pol.Assign.RoleGroups = demoRoleGroups
+	}
+	if len(pol.Suspend.ProtectUsers) == 0 {
+		pol.Suspend.ProtectUsers = demoProtectUsers
+	}
+}
+
 // Close stops the simulated portal.
 func (d *demoPortal) Close() { d.server.Close() }
 
@@ -67,13 +83,14 @@ func randomHex(n int) (string, error) {
 }
 
 // printDemoSummary tells a person, in a few lines, what the demo run did and why.
-func printDemoSummary(w io.Writer, r *report) {
-	if !r.read {
+func printDemoSummary(w io.Writer, r *hygiene.Report) {
+	if !r.Read {
 		return
 	}
-	groups := map[string][]*change{}
-	for _, c := range r.changes {
-		groups[c.kind+" "+c.result] = append(groups[c.kind+" "+c.result], c)
+	groups := map[string][]*hygiene.Change{}
+	for _, c := range r.Changes {
+		k := c.Kind.String() + " " + c.Result.String()
+		groups[k] = append(groups[k], c)
 	}
 	keys := make([]string, 0, len(groups))
 	for k := range groups {
@@ -81,20 +98,20 @@ func printDemoSummary(w io.Writer, r *report) {
 	}
 	sort.Strings(keys)
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nSummary of the demo run (%d users read):\n", len(r.users))
-	for _, g := range r.groupsCreated {
+	fmt.Fprintf(&b, "\nSummary of the demo run (%d users read):\n", len(r.Users))
+	for _, g := range r.GroupsCreated {
 		fmt.Fprintf(&b, "  created user group %q\n", g.Name)
 	}
 	for _, k := range keys {
 		cs := groups[k]
 		fmt.Fprintf(&b, "  %s: %d\n", k, len(cs))
 		for _, c := range cs {
-			fmt.Fprintf(&b, "    %-34s %s\n", c.user.Username, c.reason)
+			fmt.Fprintf(&b, "    %-34s %s\n", c.User.Username, c.Reason)
 		}
 	}
-	if r.suspendPlan != nil {
+	if r.SuspendPlan != nil {
 		var kept []string
-		for _, d := range r.suspendPlan.Decisions {
+		for _, d := range r.SuspendPlan.Decisions {
 			switch d.Outcome {
 			case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner,
 				suspend.OutcomeAdminGuard, suspend.OutcomeFutureActivity, suspend.OutcomeNeverLoggedIn:
@@ -105,8 +122,8 @@ func printDemoSummary(w io.Writer, r *report) {
 			fmt.Fprintf(&b, "  not suspended, and why: %d\n%s\n", len(kept), strings.Join(kept, "\n"))
 		}
 	}
-	if r.assignPlan != nil {
-		for _, d := range r.assignPlan.Decisions {
+	if r.AssignPlan != nil {
+		for _, d := range r.AssignPlan.Decisions {
 			if d.Outcome == assign.OutcomeUnmapped {
 				fmt.Fprintf(&b, "  unmapped %-25s %s\n", d.User.Username, d.Reason)
 			}

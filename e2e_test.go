@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/lm/lmfake"
 )
@@ -106,12 +107,12 @@ func TestEndToEnd(t *testing.T) {
 				if u.Change != nil {
 					kinds[u.Change.Kind]++
 					changes[u.ID] = u.Change.Kind
-					if u.Change.Result != resultPlanned {
+					if u.Change.Result != hygiene.ResultPlanned.String() {
 						t.Errorf("%s: result %q in a plan run", u.Username, u.Change.Result)
 					}
 				}
 			}
-			for _, k := range []string{kindSuspend, kindMove, kindRegroup} {
+			for _, k := range []string{hygiene.KindSuspend.String(), hygiene.KindMove.String(), hygiene.KindRegroup.String()} {
 				if kinds[k] == 0 {
 					t.Errorf("the sample portal plans no %s", k)
 				}
@@ -149,7 +150,7 @@ func TestEndToEnd(t *testing.T) {
 				}
 				got := after[u.ID]
 				want := u.Change.GroupIDs
-				if u.Change.Kind != kindRegroup {
+				if u.Change.Kind != hygiene.KindRegroup.String() {
 					want = []int{suspendedGroup}
 				}
 				if got.Status != u.Change.Status || !reflect.DeepEqual(sortedInts(got.GroupIDs), sortedInts(want)) {
@@ -223,7 +224,7 @@ func TestCapOldestFirst(t *testing.T) {
 	out := parseJSON(t, res.stdout)
 	var applied []string
 	for _, u := range out.Users {
-		if u.Change != nil && u.Change.Result == resultApplied {
+		if u.Change != nil && u.Change.Result == hygiene.ResultApplied.String() {
 			applied = append(applied, u.Username)
 		}
 	}

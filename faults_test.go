@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/lm/lmfake"
 )
@@ -401,7 +402,7 @@ func TestFaultListChangesWhilePaging(t *testing.T) {
 			}
 			suspended := map[string]bool{}
 			for _, u := range out.Users {
-				if u.Change != nil && u.Change.Kind == kindSuspend && u.Change.Result == resultApplied {
+				if u.Change != nil && u.Change.Kind == hygiene.KindSuspend.String() && u.Change.Result == hygiene.ResultApplied.String() {
 					suspended[u.Username] = true
 				}
 				if u.ID == gone {
@@ -450,9 +451,9 @@ func TestFaultPatchAnswerMismatch(t *testing.T) {
 			continue
 		}
 		switch u.Change.Result {
-		case resultFailed:
+		case hygiene.ResultFailed.String():
 			failed++
-		case resultApplied:
+		case hygiene.ResultApplied.String():
 			applied++
 			if got, _ := p.User(u.ID); got.Status != u.Change.Status {
 				t.Errorf("%s: status %s after an applied %s", u.Username, got.Status, u.Change.Kind)
@@ -601,8 +602,8 @@ func TestFaultSIGTERMWhileApplying(t *testing.T) {
 	}
 	// A worker that took its change before the cancellation may still send
 	// it; no other change may start.
-	if n := startedAfter.Load(); n > applyWorkers {
-		t.Errorf("%d PATCHes arrived after the cancellation, more than the %d workers had in flight", n, applyWorkers)
+	if n := startedAfter.Load(); n > hygiene.ApplyWorkers {
+		t.Errorf("%d PATCHes arrived after the cancellation, more than the %d workers had in flight", n, hygiene.ApplyWorkers)
 	}
 	for _, r := range p.Requests() {
 		if r.Method == http.MethodPatch && r.Status != http.StatusOK {

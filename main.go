@@ -22,9 +22,8 @@ import (
 
 	"github.com/sirupsen/logrus"
 
-	"lm-user-hygiene/assign"
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
-	"lm-user-hygiene/suspend"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -65,6 +64,12 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	errOut.add(env["LM_ACCESS_KEY"], env["LM_BEARER_TOKEN"])
 	errOut.add(secretArgs(args)...)
 	defer errOut.Flush()
+	defer func() {
+		if p := recover(); p != nil {
+			fmt.Fprintf(errOut, "lm-user-hygiene: internal error: %v\n", p)
+			code = exitFailed
+		}
+	}()
 
 	cfg, err := loadConfig(ctx, args, env)
 	if err == nil && cfg.Help {
@@ -75,38 +80,28 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		fmt.Fprintf(stdout, "lm-user-hygiene %s\n", version)
 		return exitOK
 	}
-	var pol policy
-	if err == nil {
-		pol, err = cfg.policy()
-	}
-	var log *logrus.Entry
-	if err == nil {
-		log, err = newLogger(cfg, errOut)
-	}
-	output := outDatasource
+	format := hygiene.FormatDatasource
 	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON) {
-		output = cfg.Output
+		format = hygiene.Format(cfg.Output)
 	}
-	if err != nil {
+	// fail prints the output of a run that could not start, and says why.
+	fail := func(pol hygiene.Policy, err error) int {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
 		// A message may repeat a value given in the wrong place, a secret
 		// too; stdout does not pass through the redactor.
-		r := &report{policy: pol, failure: errors.New(errOut.redact(err.Error()))}
-		printOutput(stdout, errOut, output, r, runStats{duration: d.now().Sub(start)})
+		r := hygiene.Failed(pol, errors.New(errOut.redact(err.Error())))
+		printReport(stdout, errOut, format, r, hygiene.Stats{Duration: d.now().Sub(start)})
 		return exitConfig
 	}
+	var pol hygiene.Policy
+	var log *logrus.Entry
+	if err == nil {
+		pol, log, err = cfg.prepare(errOut)
+	}
+	if err != nil {
+		return fail(pol, err)
+	}
 
-	defer func() {
-		if p := recover(); p != nil {
-			fmt.Fprintf(errOut, "lm-user-hygiene: internal error: %v\n", p)
-			code = exitFailed
-		}
-	}()
-
-	var (
-		portal Portal
-		stats  func() lm.Stats
-	)
 	if cfg.Demo {
 		demo, err := startDemo(d.now(), errOut)
 		if err != nil {
@@ -114,20 +109,47 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 			return exitFailed
 		}
 		defer demo.Close()
-		// The demo signs with its own token; credentials of a real portal
-		// in the environment are not used (nor may they clash with it).
-		cfg.BaseURL, cfg.AccessID, cfg.AccessKey, cfg.BearerToken = demo.baseURL, demo.accessID, demo.accessKey, ""
+		demo.configure(cfg, &pol)
 		errOut.add(demo.accessKey)
-		pol.apply = true
-		pol.suspend.TokenAccessID = demo.accessID
-		if len(pol.assign.RoleGroups) == 0 {
-			pol.assign.RoleGroups = demoRoleGroups
-		}
-		if len(pol.suspend.ProtectUsers) == 0 {
-			pol.suspend.ProtectUsers = demoProtectUsers
-		}
 	}
-	client, err := lm.New(lm.Config{
+	client, err := newClient(cfg, log, d)
+	if err != nil {
+		return fail(pol, err)
+	}
+	if cfg.BearerToken != "" && pol.RunsSuspend() {
+		log.Warn("with a bearer token the token's owner cannot be identified: protect it with --protect-users")
+	}
+
+	runner := &hygiene.Runner{Portal: client, Log: log, Now: d.now}
+	r := runner.Run(ctx, pol)
+	s := client.Stats()
+	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
+	if cfg.Demo {
+		defer func() { printDemoSummary(errOut, r) }()
+	}
+	printReport(stdout, errOut, format, r, st)
+	if r.Failure != nil {
+		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", r.Failure)
+		return exitFailed
+	}
+	log.WithFields(logrus.Fields{"duration": st.Duration.Round(time.Millisecond).String(), "api_requests": st.Requests}).Info("run completed")
+	return exitOK
+}
+
+// prepare turns the configuration into the run's policy and logger.
+func (c *Config) prepare(stderr io.Writer) (hygiene.Policy, *logrus.Entry, error) {
+	pol, err := c.policy()
+	if err != nil {
+		return pol, nil, err
+	}
+	log, err := newLogger(c, stderr)
+	return pol, log, err
+}
+
+// newClient is the portal's API client, as the configuration and the test
+// dependencies say.
+func newClient(cfg *Config, log *logrus.Entry, d deps) (*lm.Client, error) {
+	return lm.New(lm.Config{
 		BaseURL:        cfg.BaseURL,
 		AccessID:       cfg.AccessID,
 		AccessKey:      cfg.AccessKey,
@@ -138,132 +160,14 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		UserAgent:      "lm-user-hygiene/" + version,
 		Now:            d.now,
 	})
-	if err != nil {
-		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
-		printOutput(stdout, errOut, output, &report{policy: pol, failure: errors.New(errOut.redact(err.Error()))}, runStats{duration: d.now().Sub(start)})
-		return exitConfig
-	}
-	portal, stats = client, client.Stats
-	if cfg.BearerToken != "" && pol.runsSuspend() {
-		log.Warn("with a bearer token the token's owner cannot be identified: protect it with --protect-users")
-	}
-
-	j := &job{portal: portal, log: log, now: d.now}
-	r := j.run(ctx, pol)
-	s := stats()
-	st := runStats{requests: s.Requests, retries: s.Retries, duration: d.now().Sub(start)}
-	if cfg.Demo {
-		defer func() { printDemoSummary(errOut, r) }()
-	}
-	printOutput(stdout, errOut, output, r, st)
-	if r.failure != nil {
-		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", r.failure)
-		return exitFailed
-	}
-	log.WithFields(logrus.Fields{"duration": st.duration.Round(time.Millisecond).String(), "api_requests": st.requests}).Info("run completed")
-	return exitOK
 }
 
-// printOutput writes the chosen output format to stdout.
-func printOutput(stdout, stderr io.Writer, format string, r *report, st runStats) {
-	var err error
-	switch format {
-	case outConfigsource:
-		err = writeConfigsource(stdout, r)
-	case outJSON:
-		err = writeJSON(stdout, r, st)
-	default:
-		err = writeDatasource(stdout, r, st)
+// printReport writes the report in the chosen format to stdout; a failure to
+// write is said on stderr.
+func printReport(stdout, stderr io.Writer, f hygiene.Format, r *hygiene.Report, st hygiene.Stats) {
+	if err := hygiene.Write(stdout, f, r, st); err != nil {
+		fmt.Fprintf(stderr, "lm-user-hygiene: %v\n", err)
 	}
-	if err != nil {
-		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
-	}
-}
-
-// policy validates the configuration and turns it into the run's policy.
-// Every error is one line that names the flag and says what to fix.
-func (c *Config) policy() (policy, error) {
-	p := policy{command: c.Command, apply: c.Apply, maxChanges: c.MaxChanges, timeBudget: c.TimeBudget}
-	switch c.Output {
-	case outDatasource, outConfigsource, outJSON:
-	default:
-		return p, usagef("--output must be datasource, configsource or json, not %q", c.Output)
-	}
-	if c.MaxChanges < 0 {
-		return p, usagef("--max-changes must be 0 or more, not %d", c.MaxChanges)
-	}
-	if c.TimeBudget <= 0 {
-		return p, usagef("--time-budget must be more than 0, such as 90s")
-	}
-	if !c.Demo {
-		if err := c.checkConnection(); err != nil {
-			return p, err
-		}
-	}
-	p.suspend = suspend.Options{
-		InactiveDays:      c.InactiveDays,
-		Activity:          c.Activity,
-		SuspendedGroup:    strings.TrimSpace(c.SuspendedGroup),
-		ProtectUsers:      suspend.ParseList(c.ProtectUsers),
-		ProtectRoles:      suspend.ParseList(c.ProtectRoles),
-		MinAdmins:         c.MinAdmins,
-		AdminRoles:        suspend.ParseList(c.AdminRoles),
-		IncludeAPIUsers:   c.IncludeAPIUsers,
-		NeverLoggedIn:     c.NeverLoggedIn,
-		MaxSuspendPercent: c.MaxSuspendPercent,
-		TokenAccessID:     c.AccessID,
-	}
-	if err := p.suspend.Validate(); err != nil {
-		return p, &usageError{msg: err.Error()}
-	}
-	roleGroups, err := assign.ParseRoleGroups(c.RoleGroups)
-	if err != nil {
-		return p, &usageError{msg: err.Error()}
-	}
-	p.assign = assign.Options{
-		RoleGroups:     roleGroups,
-		Scope:          c.AssignScope,
-		UngroupedGroup: strings.TrimSpace(c.UngroupedGroup),
-		SuspendedGroup: p.suspend.SuspendedGroup,
-		CreateGroups:   c.CreateGroups,
-	}
-	if err := p.assign.Validate(); err != nil {
-		return p, &usageError{msg: err.Error()}
-	}
-	return p, nil
-}
-
-// checkConnection checks the portal address and the credentials, and turns
-// --account into the base URL.
-func (c *Config) checkConnection() error {
-	switch {
-	case c.Account != "" && c.BaseURL != "":
-		return usagef("set --account (LM_ACCOUNT) or --base-url (LM_BASE_URL), not both")
-	case c.Account == "" && c.BaseURL == "":
-		return usagef("no portal: set --account (LM_ACCOUNT) to the portal name, or --base-url (LM_BASE_URL)")
-	case c.Account != "":
-		u, err := lm.AccountBaseURL(c.Account)
-		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		c.BaseURL = u
-	default:
-		u, err := lm.ParseBaseURL(c.BaseURL)
-		if err != nil {
-			return &usageError{msg: err.Error()}
-		}
-		c.BaseURL = u
-	}
-	lmv1 := c.AccessID != "" || c.AccessKey != ""
-	switch {
-	case lmv1 && c.BearerToken != "":
-		return usagef("set an LMv1 token (--access-id, --access-key) or --bearer-token, not both")
-	case lmv1 && (c.AccessID == "" || c.AccessKey == ""):
-		return usagef("an LMv1 token needs both --access-id (LM_ACCESS_ID) and --access-key (LM_ACCESS_KEY)")
-	case !lmv1 && c.BearerToken == "":
-		return usagef("no credentials: set --access-id and --access-key (LM_ACCESS_ID, LM_ACCESS_KEY), or --bearer-token (LM_BEARER_TOKEN)")
-	}
-	return nil
 }
 
 // newLogger builds the run's logger: logrus to stderr, text or JSON.

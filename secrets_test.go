@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm/lmfake"
 )
 
@@ -36,7 +37,7 @@ func leakForms(secret string) []string {
 		hex.EncodeToString([]byte(secret)),
 		strings.Trim(string(quoted), `"`),
 		strings.Trim(fmt.Sprintf("%q", secret), `"`),
-		propertyValue(secret),
+		hygiene.PropertyValue(secret),
 		secret[:16],
 		secret[len(secret)-16:],
 	}

@@ -1,0 +1,223 @@
+package hygiene
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"lm-user-hygiene/lm"
+)
+
+// ApplyWorkers bounds concurrent PATCHes; the client paces them further from
+// the rate-limit headers.
+const ApplyWorkers = 4
+
+// inflightTimeout bounds a write that has started, which a cancellation does
+// not interrupt. With the default 90s time budget a run ends within 110s,
+// inside the collector's usual 120s script timeout.
+const inflightTimeout = 20 * time.Second
+
+// groupDescription marks groups the tool created, for the admin who finds them.
+const groupDescription = "Created by lm-user-hygiene"
+
+// newGroups are the groups a run created for its changes, by lower-case name,
+// and why the others could not be created.
+type newGroups struct {
+	ids    map[string]int
+	failed map[string]error
+}
+
+// apply creates the missing groups the selected changes need, then makes the
+// changes with bounded concurrency, starting none after the time budget, a
+// cancellation, or an authorisation failure.
+func (rn *Runner) apply(ctx context.Context, r *Report) {
+	deadline := r.Started.Add(r.Policy.TimeBudget)
+	var selected []*Change
+	for _, c := range r.Changes {
+		if c.Result == ResultNone {
+			selected = append(selected, c)
+		}
+	}
+	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
+	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
+	var wg sync.WaitGroup
+	for range ApplyWorkers {
+		wg.Go(func() {
+			for c := g.next(); c != nil; c = g.next() {
+				rn.applyChange(ctx, c, created)
+				g.after(c)
+			}
+		})
+	}
+	wg.Wait()
+	pending := rn.logPending(r)
+	if err := ctx.Err(); err != nil {
+		r.Failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", err, pending)
+	}
+}
+
+// createGroups creates the named groups, one by one, before any user change.
+func (rn *Runner) createGroups(ctx context.Context, r *Report, deadline time.Time, names []string) newGroups {
+	created := newGroups{ids: map[string]int{}, failed: map[string]error{}}
+	for _, name := range names {
+		if ctx.Err() != nil || !rn.Now().Before(deadline) {
+			created.failed[strings.ToLower(name)] = errors.New("not created: the run stopped (time budget or signal)")
+			continue
+		}
+		gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inflightTimeout)
+		g, err := rn.Portal.CreateGroup(gctx, name, groupDescription)
+		cancel()
+		if err != nil {
+			created.failed[strings.ToLower(name)] = err
+			r.GroupsFailed = append(r.GroupsFailed, name)
+			rn.Log.WithFields(logrus.Fields{"group": name, "error": err.Error()}).Error("could not create user group")
+			continue
+		}
+		created.ids[strings.ToLower(name)] = g.ID
+		r.GroupsCreated = append(r.GroupsCreated, g)
+		rn.Log.WithFields(logrus.Fields{"group": g.Name, "id": g.ID}).Info("created user group")
+	}
+	return created
+}
+
+// gate hands the apply workers their changes in order, and once a reason to
+// stop appears (time budget, cancellation, a refused credential) marks every
+// further change pending instead.
+type gate struct {
+	ctx      context.Context
+	deadline time.Time
+	budget   time.Duration
+	now      func() time.Time
+	log      *logrus.Entry
+
+	mu      sync.Mutex
+	queue   []*Change
+	stopped error // why no further change starts
+}
+
+// next returns the next change to make, nil when there is none.
+func (g *gate) next() *Change {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	for len(g.queue) > 0 {
+		c := g.queue[0]
+		g.queue = g.queue[1:]
+		if g.stopped == nil {
+			if err := g.ctx.Err(); err != nil {
+				g.stop(fmt.Errorf("run cancelled: %w", err), logrus.WarnLevel)
+			} else if !g.now().Before(g.deadline) {
+				g.stop(fmt.Errorf("time budget of %s used up", g.budget), logrus.WarnLevel)
+			}
+		}
+		if g.stopped == nil {
+			return c
+		}
+		c.Result = ResultPending
+	}
+	return nil
+}
+
+// after stops further changes when a change was refused for lack of rights.
+func (g *gate) after(c *Change) {
+	if c.Result != ResultFailed || !lm.IsAuth(c.Err) {
+		return
+	}
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.stopped == nil {
+		g.stop(fmt.Errorf("the portal refused a change: %w", c.Err), logrus.ErrorLevel)
+	}
+}
+
+func (g *gate) stop(why error, level logrus.Level) {
+	g.stopped = why
+	if level == logrus.ErrorLevel {
+		g.log.WithField("reason", why.Error()).Error("starting no further changes")
+	} else {
+		g.log.WithField("reason", why.Error()).Warn("starting no further changes; the rest wait for the next run")
+	}
+}
+
+// applyChange makes one user change as a single PATCH with the complete
+// desired state.
+func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups) {
+	ids := append([]int(nil), c.GroupIDs...)
+	for _, name := range c.NewGroups {
+		key := strings.ToLower(name)
+		if err, ok := created.failed[key]; ok {
+			c.Result, c.Err = ResultFailed, fmt.Errorf("group %q: %w", name, err)
+			rn.logChange(c)
+			return
+		}
+		ids = append(ids, created.ids[key])
+	}
+	sort.Ints(ids)
+	// A change that has started is finished even when the run is cancelled,
+	// so no user is left half changed; only new changes stop.
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inflightTimeout)
+	defer cancel()
+	after, err := rn.Portal.UpdateUser(wctx, lm.UserUpdate{ID: c.User.ID, Status: c.Status, GroupIDs: ids, RoleIDs: c.User.RoleIDs()})
+	if err != nil {
+		c.Result, c.Err = ResultFailed, err
+	} else {
+		c.Result, c.After = ResultApplied, &after
+	}
+	rn.logChange(c)
+}
+
+// logPending logs how many changes wait for the next run, and each of them
+// at debug level only: over the cap a large portal has thousands (14,000 at
+// 50,000 users), a line each would bury the changes made.
+func (rn *Runner) logPending(r *Report) int {
+	pending := 0
+	for _, c := range r.Changes {
+		if c.Result == ResultPending {
+			pending++
+			rn.logChange(c)
+		}
+	}
+	if pending > 0 {
+		rn.Log.WithField("pending", pending).Info("changes deferred to the next run (--max-changes or the time budget); --log-level debug lists them")
+	}
+	return pending
+}
+
+// logChange writes one log line per change: the user, the action and why.
+func (rn *Runner) logChange(c *Change) {
+	if c.Result == ResultPending && !rn.Log.Logger.IsLevelEnabled(logrus.DebugLevel) {
+		return
+	}
+	e := rn.Log.WithFields(logrus.Fields{"user": c.User.Username, "id": c.User.ID, "action": c.Kind.String(), "result": c.Result.String(), "reason": c.Reason})
+	switch c.Result {
+	case ResultFailed:
+		e.WithField("error", c.Err.Error()).Error("change failed")
+	case ResultPending:
+		e.Debug("change deferred to the next run")
+	case ResultPlanned:
+		e.Info("would " + c.Kind.String() + " user")
+	default:
+		e.Info(c.Kind.String() + " user")
+	}
+}
+
+// missingGroups lists, once each and sorted, the groups the changes need created.
+func missingGroups(changes []*Change) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, c := range changes {
+		for _, name := range c.NewGroups {
+			if k := strings.ToLower(name); !seen[k] {
+				seen[k] = true
+				out = append(out, name)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,168 @@
+package hygiene
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// WriteConfigsource prints a java-properties snapshot of the user directory and
+// the policy in force: the portal's state after the run, with nothing that
+// changes without a real change. It prints nothing when the portal could not
+// be read, so the portal reports a failed collection rather than a false diff.
+func WriteConfigsource(w io.Writer, r *Report) error {
+	if !r.Read {
+		return nil
+	}
+	p := r.Policy
+	var b strings.Builder
+	b.WriteString("# lm-user-hygiene: users, their status, groups and roles, and the policy in force\n")
+	prop := func(k, v string) {
+		b.WriteString(PropertyKey(k))
+		b.WriteByte('=')
+		b.WriteString(PropertyValue(v))
+		b.WriteByte('\n')
+	}
+	prop("policy.apply", strconv.FormatBool(p.Apply))
+	prop("policy.command", string(p.Command))
+	prop("policy.max_changes", strconv.Itoa(p.MaxChanges))
+	if p.RunsSuspend() {
+		s := p.Suspend
+		prop("policy.suspend.inactive_days", strconv.Itoa(s.InactiveDays))
+		prop("policy.suspend.activity", s.Activity)
+		prop("policy.suspend.suspended_group", s.SuspendedGroup)
+		prop("policy.suspend.protect_users", joinNames(s.ProtectUsers))
+		prop("policy.suspend.protect_roles", joinNames(s.ProtectRoles))
+		prop("policy.suspend.min_admins", strconv.Itoa(s.MinAdmins))
+		prop("policy.suspend.admin_roles", joinNames(s.AdminRoles))
+		prop("policy.suspend.include_api_users", strconv.FormatBool(s.IncludeAPIUsers))
+		prop("policy.suspend.never_logged_in", s.NeverLoggedIn)
+		prop("policy.suspend.max_suspend_percent", strconv.FormatFloat(s.MaxSuspendPercent, 'g', -1, 64))
+	}
+	if p.RunsAssign() {
+		a := p.Assign
+		prop("policy.assign.role_groups", formatRoleGroups(a.RoleGroups))
+		prop("policy.assign.scope", a.Scope)
+		prop("policy.assign.ungrouped_group", a.UngroupedGroup)
+		prop("policy.assign.create_groups", strconv.FormatBool(a.CreateGroups))
+	}
+
+	groupName := map[int]string{}
+	for _, g := range r.finalGroups() {
+		groupName[g.ID] = g.Name
+	}
+	users := r.finalUsers()
+	sort.Slice(users, func(i, j int) bool {
+		if users[i].Username != users[j].Username {
+			return users[i].Username < users[j].Username
+		}
+		return users[i].ID < users[j].ID
+	})
+	for _, u := range users {
+		key := "user." + u.Username
+		prop(key+".status", u.Status)
+		groups := make([]string, 0, len(u.GroupIDs))
+		for _, id := range u.GroupIDs {
+			if name, ok := groupName[id]; ok {
+				groups = append(groups, name)
+			} else {
+				groups = append(groups, fmt.Sprintf("(missing group %d)", id))
+			}
+		}
+		sort.Strings(groups)
+		prop(key+".groups", joinNames(groups))
+		roles := make([]string, 0, len(u.Roles))
+		for _, ro := range u.Roles {
+			roles = append(roles, ro.Name)
+		}
+		sort.Strings(roles)
+		prop(key+".roles", joinNames(roles))
+		if u.APIOnly {
+			prop(key+".api_only", "true")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// nameEscaper keeps a comma-separated list of names unambiguous: a comma or
+// a backslash inside a name is preceded by a backslash ("Ops, EU" and
+// "Viewers" give "Ops\, EU,Viewers").
+var nameEscaper = strings.NewReplacer(`\`, `\\`, `,`, `\,`)
+
+// joinNames joins names with commas, escaping commas and backslashes in them.
+func joinNames(names []string) string {
+	escaped := make([]string, len(names))
+	for i, n := range names {
+		escaped[i] = nameEscaper.Replace(n)
+	}
+	return strings.Join(escaped, ",")
+}
+
+// formatRoleGroups prints a role-to-group map sorted by role, in the syntax of
+// --role-groups.
+func formatRoleGroups(m map[string]string) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, ";")
+}
+
+// PropertyKey escapes a java-properties key: separators, comment starts,
+// white space and line breaks are backslash-escaped so any username is one
+// unambiguous key.
+func PropertyKey(s string) string { return escapeProperty(s, true) }
+
+// PropertyValue escapes a java-properties value.
+func PropertyValue(s string) string { return escapeProperty(s, false) }
+
+func escapeProperty(s string, key bool) string {
+	var b strings.Builder
+	for i, r := range s {
+		switch {
+		case r == '\\':
+			b.WriteString(`\\`)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\f':
+			b.WriteString(`\f`)
+		case r == ' ' && (key || i == 0):
+			b.WriteString(`\ `)
+		case key && (r == '=' || r == ':'):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case (r == '#' || r == '!') && (key || i == 0):
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r < 0x20 || r > 0x7e:
+			if r > 0xffff {
+				for _, u := range utf16Units(r) {
+					fmt.Fprintf(&b, `\u%04x`, u)
+				}
+			} else {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			}
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// utf16Units splits a rune beyond the basic plane into its surrogate pair.
+func utf16Units(r rune) [2]rune {
+	r -= 0x10000
+	return [2]rune{0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff}
+}

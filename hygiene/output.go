@@ -1,0 +1,32 @@
+package hygiene
+
+import (
+	"fmt"
+	"io"
+)
+
+// Format is an output format of the run.
+type Format string
+
+const (
+	FormatDatasource   Format = "datasource"
+	FormatConfigsource Format = "configsource"
+	FormatJSON         Format = "json"
+)
+
+// Write prints the report in the format to w.
+func Write(w io.Writer, f Format, r *Report, st Stats) error {
+	var err error
+	switch f {
+	case FormatConfigsource:
+		err = WriteConfigsource(w, r)
+	case FormatJSON:
+		err = WriteJSON(w, r, st)
+	default:
+		err = WriteDatasource(w, r, st)
+	}
+	if err != nil {
+		return fmt.Errorf("writing output: %w", err)
+	}
+	return nil
+}

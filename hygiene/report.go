@@ -1,0 +1,77 @@
+package hygiene
+
+import (
+	"time"
+
+	"lm-user-hygiene/assign"
+	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
+)
+
+// Report is everything a run learned and did; the outputs are views of it.
+type Report struct {
+	Policy  Policy
+	Started time.Time
+
+	// Read is set once the portal was read completely.
+	Read   bool
+	Users  []lm.User
+	Groups []lm.Group
+	Roles  []lm.Role
+
+	SuspendPlan *suspend.Plan
+	AssignPlan  *assign.Plan
+	Changes     []*Change
+
+	GroupsCreated []lm.Group
+	GroupsFailed  []string // names
+	GroupsPlanned []string // plan mode: would be created
+
+	// Failure is why the run could not complete; nil when it did.
+	Failure error
+}
+
+// Failed is the report of a run that stopped before reading the portal.
+func Failed(p Policy, err error) *Report { return &Report{Policy: p, Failure: err} }
+
+// Stats are the figures of a run that vary from run to run; the harness
+// measures them around the run.
+type Stats struct {
+	Requests, Retries int64
+	Duration          time.Duration
+}
+
+// finalUsers is the portal's users as they stand after the run: the users
+// read, with each applied change's answer in place.
+func (r *Report) finalUsers() []lm.User {
+	out := append([]lm.User(nil), r.Users...)
+	index := make(map[int]int, len(out))
+	for i, u := range out {
+		index[u.ID] = i
+	}
+	for _, c := range r.Changes {
+		if c.Result == ResultApplied {
+			if i, ok := index[c.User.ID]; ok {
+				out[i] = *c.After
+			}
+		}
+	}
+	return out
+}
+
+// finalGroups is the portal's groups after the run.
+func (r *Report) finalGroups() []lm.Group {
+	out := append([]lm.Group(nil), r.Groups...)
+	for _, g := range r.GroupsCreated {
+		exists := false
+		for _, h := range out {
+			if h.ID == g.ID {
+				exists = true
+			}
+		}
+		if !exists {
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -1,0 +1,213 @@
+// Package hygiene is one run of the user hygiene over a portal: read the
+// users, groups and roles, plan both steps, cap the changes, apply them (or
+// only plan), and report. The Report it returns is what every output shows.
+package hygiene
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"lm-user-hygiene/assign"
+	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
+)
+
+// Portal is what a run needs from LogicMonitor; *lm.Client satisfies it.
+type Portal interface {
+	Users(ctx context.Context) ([]lm.User, error)
+	Groups(ctx context.Context) ([]lm.Group, error)
+	Roles(ctx context.Context) ([]lm.Role, error)
+	CreateGroup(ctx context.Context, name, description string) (lm.Group, error)
+	UpdateUser(ctx context.Context, u lm.UserUpdate) (lm.User, error)
+}
+
+var _ Portal = (*lm.Client)(nil)
+
+// Command is which steps a run takes.
+type Command string
+
+const (
+	CommandRun     Command = "run" // suspend, then assign
+	CommandSuspend Command = "suspend"
+	CommandAssign  Command = "assign"
+)
+
+// Policy is the validated configuration of a run.
+type Policy struct {
+	Command    Command
+	Apply      bool
+	MaxChanges int
+	TimeBudget time.Duration
+	Suspend    suspend.Options
+	Assign     assign.Options
+}
+
+// RunsSuspend reports whether the run takes the suspend step.
+func (p Policy) RunsSuspend() bool { return p.Command == CommandRun || p.Command == CommandSuspend }
+
+// RunsAssign reports whether the run takes the assign step.
+func (p Policy) RunsAssign() bool { return p.Command == CommandRun || p.Command == CommandAssign }
+
+// ErrBreaker is the run failing because the inactivity breaker tripped.
+var ErrBreaker = errors.New("inactivity breaker tripped")
+
+// Runner runs the hygiene steps against a portal.
+type Runner struct {
+	Portal Portal
+	Log    *logrus.Entry
+	Now    func() time.Time
+}
+
+// Run reads the portal, plans, and (with Apply) writes. It never returns an
+// error: the report carries the failure so that the output is always printed.
+func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
+	r := &Report{Policy: p, Started: rn.Now()}
+	if err := rn.read(ctx, r); err != nil {
+		r.Failure = err
+		return r
+	}
+	rn.plan(r)
+	if rn.refuse(r) {
+		return r
+	}
+	rn.limit(r)
+	if !p.Apply {
+		rn.planOnly(r)
+		return r
+	}
+	rn.apply(ctx, r)
+	return r
+}
+
+// read reads users, groups and roles. Any error leaves r unread: no decision
+// is made on partial data.
+func (rn *Runner) read(ctx context.Context, r *Report) error {
+	users, err := rn.Portal.Users(ctx)
+	if err != nil {
+		return fmt.Errorf("reading users: %w", withAuthHint(err))
+	}
+	groups, err := rn.Portal.Groups(ctx)
+	if err != nil {
+		return fmt.Errorf("reading user groups: %w", withAuthHint(err))
+	}
+	var roles []lm.Role
+	if r.Policy.RunsAssign() {
+		if roles, err = rn.Portal.Roles(ctx); err != nil {
+			return fmt.Errorf("reading roles: %w", withAuthHint(err))
+		}
+	}
+	r.Users, r.Groups, r.Roles, r.Read = users, groups, roles, true
+	rn.Log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
+	return nil
+}
+
+// withAuthHint adds to a refused credential what the admin should check: the
+// portal's own message only says that it refused.
+func withAuthHint(err error) error {
+	var apiErr *lm.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	switch apiErr.StatusCode {
+	case http.StatusUnauthorized:
+		return fmt.Errorf("%w; authentication failed: check the access id and access key (or the bearer token), "+
+			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)", err)
+	case http.StatusForbidden:
+		return fmt.Errorf("%w; the token lacks a permission: check that its user's role may view and manage users and user groups", err)
+	}
+	return err
+}
+
+// plan runs the pure planners and lines up the changes in the order the run
+// makes them: suspensions (oldest activity first), moves, regroups.
+func (rn *Runner) plan(r *Report) {
+	exclude := map[int]bool{}
+	if r.Policy.RunsSuspend() {
+		sp := suspend.NewPlan(r.Users, r.Groups, r.Policy.Suspend, r.Started)
+		r.SuspendPlan = &sp
+		var moves []*Change
+		var newGroups []string // one slice for all: every change creates the same group
+		for i := range sp.Decisions {
+			d := &sp.Decisions[i]
+			if d.Action != suspend.ActionSuspend && d.Action != suspend.ActionMove {
+				continue
+			}
+			c := &Change{Kind: KindSuspend, User: d.User, Status: lm.StatusSuspended, GroupIDs: d.GroupIDs, Reason: d.Reason}
+			if d.NewGroup != "" {
+				if len(newGroups) == 0 || newGroups[0] != d.NewGroup {
+					newGroups = []string{d.NewGroup}
+				}
+				c.NewGroups = newGroups
+			}
+			if d.Action == suspend.ActionSuspend {
+				exclude[d.User.ID] = true
+				r.Changes = append(r.Changes, c)
+			} else {
+				c.Kind = KindMove
+				moves = append(moves, c)
+			}
+		}
+		r.Changes = append(r.Changes, moves...)
+		if sp.Tripped {
+			rn.Log.WithField("reason", sp.TripReason).Error("inactivity breaker tripped: the data looks suspect, nothing will be written")
+		}
+	}
+	if r.Policy.RunsAssign() {
+		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
+		r.AssignPlan = &ap
+		for i := range ap.Decisions {
+			d := &ap.Decisions[i]
+			switch {
+			case d.Action == assign.ActionRegroup:
+				r.Changes = append(r.Changes, &Change{Kind: KindRegroup, User: d.User, Status: d.User.Status,
+					GroupIDs: d.GroupIDs, NewGroups: d.NewGroups, Reason: d.Reason})
+			case d.Outcome == assign.OutcomeUnmapped:
+				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "reason": d.Reason}).Warn("cannot regroup user")
+			}
+		}
+	}
+}
+
+// refuse blocks every change of a run whose data is suspect: the plan is
+// reported in full and nothing is written.
+func (rn *Runner) refuse(r *Report) bool {
+	if r.SuspendPlan == nil || !r.SuspendPlan.Tripped {
+		return false
+	}
+	for _, c := range r.Changes {
+		c.Result = ResultBlocked
+	}
+	r.Failure = fmt.Errorf("%w: %s; nothing was written", ErrBreaker, r.SuspendPlan.TripReason)
+	return true
+}
+
+// limit holds back the changes over --max-changes for the next run.
+func (rn *Runner) limit(r *Report) {
+	for i, c := range r.Changes {
+		if i >= r.Policy.MaxChanges {
+			c.Result = ResultPending
+		}
+	}
+}
+
+// planOnly reports what an applied run would do.
+func (rn *Runner) planOnly(r *Report) {
+	var selected []*Change
+	for _, c := range r.Changes {
+		if c.Result == ResultNone {
+			c.Result = ResultPlanned
+			selected = append(selected, c)
+			rn.logChange(c)
+		}
+	}
+	rn.logPending(r)
+	r.GroupsPlanned = missingGroups(selected)
+	for _, name := range r.GroupsPlanned {
+		rn.Log.WithField("group", name).Info("would create user group")
+	}
+}
