@@ -241,19 +241,17 @@ func TestCapOldestFirst(t *testing.T) {
 	}
 }
 
-// TestTimeBudgetStartsNoChange: past the time budget no change starts; the
-// run still completes and reports them pending.
-func TestTimeBudgetStartsNoChange(t *testing.T) {
+// TestTimeBudgetTooShortToRead: a portal slower than the whole time budget
+// fails the run, saying so, and nothing is written.
+func TestTimeBudgetTooShortToRead(t *testing.T) {
 	p := goldenPortal(time.Now())
 	p.SetLatency(20 * time.Millisecond)
-	res := runNow(t, portalEnv(t, p), append([]string{"--apply", "--time-budget", "1ms"}, goldenArgs...)...)
-	if res.code != exitOK {
-		t.Fatalf("exit %d: %s", res.code, res.stderr)
+	res := runNow(t, portalEnv(t, p), append([]string{"--apply", "--time-budget", "5ms"}, goldenArgs...)...)
+	if res.code != exitFailed || !strings.Contains(res.stderr, "reading took longer than the whole --time-budget of 5ms") {
+		t.Fatalf("exit %d, want 1 and the budget named: %s", res.code, res.stderr)
 	}
-	ds := datasource(t, res.stdout)
-	planned := ds["suspend_planned"] + ds["move_planned"] + ds["assign_planned"]
-	if planned == 0 || ds["pending"] != planned || p.Writes() != 0 {
-		t.Errorf("planned %d, pending %d, writes %d: want every change pending and no write", planned, ds["pending"], p.Writes())
+	if ds := datasource(t, res.stdout); ds["run_success"] != 0 || p.Writes() != 0 {
+		t.Errorf("run_success=%d, %d writes: want a failed run and no write", ds["run_success"], p.Writes())
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -57,8 +58,13 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 	}
 	wg.Wait()
 	pending := rn.logPending(r)
-	if err := ctx.Err(); err != nil {
-		r.Failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", err, pending)
+	switch {
+	case ctx.Err() != nil:
+		r.Failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", ctx.Err(), pending)
+	case g.refused != nil:
+		r.Failure = fmt.Errorf("%w; %d changes not made, they wait for the next run", g.refused, pending)
+	case g.outOfTime && pending > 0:
+		r.BudgetExhausted = true
 	}
 }
 
@@ -99,7 +105,17 @@ type gate struct {
 	mu      sync.Mutex
 	queue   []*Change
 	stopped error // why no further change starts
+	// outOfTime is set when the time budget stopped the changes; refused
+	// when the portal withdrew the right to make them.
+	outOfTime bool
+	refused   error
+	// forbiddenInARow counts the 403 answers since the last other outcome.
+	forbiddenInARow int
 }
+
+// forbiddenLimit is how many 403 answers in a row mean the token has lost the
+// right to manage users, not that one user may not be changed.
+const forbiddenLimit = 3
 
 // next returns the next change to make, nil when there is none.
 func (g *gate) next() *Change {
@@ -112,6 +128,7 @@ func (g *gate) next() *Change {
 			if err := g.ctx.Err(); err != nil {
 				g.stop(fmt.Errorf("run cancelled: %w", err), logrus.WarnLevel)
 			} else if !g.now().Before(g.deadline) {
+				g.outOfTime = true
 				g.stop(fmt.Errorf("time budget of %s used up", g.budget), logrus.WarnLevel)
 			}
 		}
@@ -123,16 +140,41 @@ func (g *gate) next() *Change {
 	return nil
 }
 
-// after stops further changes when a change was refused for lack of rights.
+// after stops further changes when the portal refuses the credential (401),
+// or refuses forbiddenLimit changes in a row (403): one 403 is that user's
+// error, several in a row mean the token may no longer manage users.
 func (g *gate) after(c *Change) {
-	if c.Result != ResultFailed || !lm.IsAuth(c.Err) {
-		return
-	}
+	status := statusOf(c.Err)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.stopped == nil {
-		g.stop(fmt.Errorf("the portal refused a change: %w", c.Err), logrus.ErrorLevel)
+	if status == http.StatusForbidden {
+		g.forbiddenInARow++
+	} else {
+		g.forbiddenInARow = 0
 	}
+	if g.stopped != nil {
+		return
+	}
+	var why error
+	switch {
+	case status == http.StatusUnauthorized:
+		why = fmt.Errorf("the portal refused the credential: %w", c.Err)
+	case g.forbiddenInARow >= forbiddenLimit:
+		why = fmt.Errorf("the portal refused %d changes in a row (the token may no longer manage users): %w", g.forbiddenInARow, c.Err)
+	default:
+		return
+	}
+	g.refused = why
+	g.stop(why, logrus.ErrorLevel)
+}
+
+// statusOf is the HTTP status of a portal's error answer, 0 for other errors.
+func statusOf(err error) int {
+	var apiErr *lm.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.StatusCode
+	}
+	return 0
 }
 
 func (g *gate) stop(why error, level logrus.Level) {

@@ -27,6 +27,13 @@ type Report struct {
 	GroupsFailed  []string // names
 	GroupsPlanned []string // plan mode: would be created
 
+	// ReadTook is how long reading the portal took.
+	ReadTook time.Duration
+	// BudgetExhausted is set when the time budget kept planned changes from
+	// being made: reading left too little time to write, or the writes ran
+	// out of it.
+	BudgetExhausted bool
+
 	// Failure is why the run could not complete; nil when it did.
 	Failure error
 }

@@ -80,30 +80,79 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 		rn.planOnly(r)
 		return r
 	}
+	if rn.outOfTime(r) {
+		return r
+	}
 	rn.apply(ctx, r)
 	return r
+}
+
+// readShare is the part of --time-budget that reading may take and still
+// leave time to write: with the default 90s, 60s to read, 30s for at most
+// --max-changes PATCHes (4 at a time).
+const readShare = 2.0 / 3
+
+// outOfTime fails a run whose reading left too little of the time budget to
+// write: its changes wait, and the run says so instead of reporting success
+// with everything pending, night after night.
+func (rn *Runner) outOfTime(r *Report) bool {
+	budget := r.Policy.TimeBudget
+	if r.ReadTook <= time.Duration(float64(budget)*readShare) {
+		return false
+	}
+	waiting := 0
+	for _, c := range r.Changes {
+		if c.Result == ResultNone {
+			c.Result = ResultPending
+			waiting++
+		}
+	}
+	if waiting == 0 {
+		return false
+	}
+	r.BudgetExhausted = true
+	r.Failure = fmt.Errorf("reading took %s of the %s budget, too little is left to write: %d changes wait for the next run; "+
+		"raise --time-budget (and the collector's script timeout) or ask why the portal answers slowly",
+		r.ReadTook.Round(time.Second), budget, waiting)
+	rn.logPending(r)
+	return true
 }
 
 // read reads users, groups and roles. Any error leaves r unread: no decision
 // is made on partial data.
 func (rn *Runner) read(ctx context.Context, r *Report) error {
+	// Reading past the whole budget would leave the collector to kill the run.
+	ctx, cancel := context.WithTimeout(ctx, r.Policy.TimeBudget)
+	defer cancel()
+	defer func() { r.ReadTook = rn.Now().Sub(r.Started) }()
 	users, err := rn.Portal.Users(ctx)
 	if err != nil {
-		return fmt.Errorf("reading users: %w", withAuthHint(err))
+		return fmt.Errorf("reading users: %w", rn.readHint(ctx, r, err))
 	}
 	groups, err := rn.Portal.Groups(ctx)
 	if err != nil {
-		return fmt.Errorf("reading user groups: %w", withAuthHint(err))
+		return fmt.Errorf("reading user groups: %w", rn.readHint(ctx, r, err))
 	}
 	var roles []lm.Role
 	if r.Policy.RunsAssign() {
 		if roles, err = rn.Portal.Roles(ctx); err != nil {
-			return fmt.Errorf("reading roles: %w", withAuthHint(err))
+			return fmt.Errorf("reading roles: %w", rn.readHint(ctx, r, err))
 		}
 	}
 	r.Users, r.Groups, r.Roles, r.Read = users, groups, roles, true
 	rn.Log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
 	return nil
+}
+
+// readHint says what the admin should know of a failed read: that it ran
+// out of the time budget, or what to check of the credentials.
+func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
+		r.BudgetExhausted = true
+		return fmt.Errorf("%w; reading took longer than the whole --time-budget of %s: raise it (and the collector's script timeout) "+
+			"or ask why the portal answers slowly", err, r.Policy.TimeBudget)
+	}
+	return withAuthHint(err)
 }
 
 // withAuthHint adds to a refused credential what the admin should check: the

@@ -120,11 +120,18 @@ func TestRunRules(t *testing.T) {
 			}
 			return lm.User{ID: u.ID, Status: u.Status, GroupIDs: u.GroupIDs}, nil
 		}, 3, map[Result]int{ResultApplied: 2, ResultFailed: 1}, ""},
-		{"a refused credential stops further changes", 5, func(p *Policy) {}, func(u lm.UserUpdate) (lm.User, error) {
+		{"a refused credential stops further changes", 8, nil, func(u lm.UserUpdate) (lm.User, error) {
 			return lm.User{}, &lm.APIError{Method: http.MethodPatch, StatusCode: http.StatusUnauthorized}
-		}, -1, nil, ""},
-		{"no change starts after the time budget", 3, func(p *Policy) { p.TimeBudget = -time.Second }, nil, 0,
-			map[Result]int{ResultPending: 3}, ""},
+		}, -1, nil, "refused the credential"},
+		{"a 403 on one user is that user's error", 6, func(p *Policy) {}, func(u lm.UserUpdate) (lm.User, error) {
+			if u.ID == 102 {
+				return lm.User{}, &lm.APIError{Method: http.MethodPatch, StatusCode: http.StatusForbidden}
+			}
+			return lm.User{ID: u.ID, Status: u.Status, GroupIDs: u.GroupIDs}, nil
+		}, 6, map[Result]int{ResultApplied: 5, ResultFailed: 1}, ""},
+		{"403s on every user stop the changes", 12, nil, func(u lm.UserUpdate) (lm.User, error) {
+			return lm.User{}, &lm.APIError{Method: http.MethodPatch, StatusCode: http.StatusForbidden}
+		}, -1, nil, "refused 3 changes in a row"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -139,8 +146,8 @@ func TestRunRules(t *testing.T) {
 				t.Fatalf("failure %v, want %q", r.Failure, tc.wantFailure)
 			}
 			got := results(r)
-			if tc.want == nil { // a refused credential: at most one PATCH per worker, the rest pending
-				if len(p.patches) > ApplyWorkers || got[ResultPending] < tc.idle-ApplyWorkers || got[ResultApplied] != 0 {
+			if tc.want == nil { // a refused credential: the workers' PATCHes in flight at most, the rest pending
+				if len(p.patches) > forbiddenLimit+ApplyWorkers || got[ResultPending] < tc.idle-forbiddenLimit-ApplyWorkers || got[ResultApplied] != 0 {
 					t.Fatalf("%d PATCHes, results %v: the run went on after the portal refused the credential", len(p.patches), got)
 				}
 				return
@@ -197,4 +204,54 @@ func TestCountsOfAnUnreadPortalAreZero(t *testing.T) {
 			t.Errorf("%s=%s in a run that read nothing", d.Name, v)
 		}
 	}
+}
+
+// tickingClock advances by step at each reading.
+func tickingClock(step time.Duration) func() time.Time {
+	var mu sync.Mutex
+	t := now
+	return func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		cur := t
+		t = t.Add(step)
+		return cur
+	}
+}
+
+func TestTimeBudget(t *testing.T) {
+	t.Run("no change starts after the time budget", func(t *testing.T) {
+		p := idlePortal(6)
+		rn := testRunner(p)
+		// Started at 0s, read by 10s; each change starts 10s later: those
+		// at 20s, 30s, 40s and 50s fit the minute, the rest wait.
+		rn.Now = tickingClock(10 * time.Second)
+		r := rn.Run(t.Context(), testPolicy())
+		got := results(r)
+		if r.Failure != nil || len(p.patches) != 4 || got[ResultApplied] != 4 || got[ResultPending] != 2 || !r.BudgetExhausted {
+			t.Errorf("failure %v, %d PATCHes, results %v, budget exhausted %v: want 4 applied, 2 pending, the budget reported",
+				r.Failure, len(p.patches), got, r.BudgetExhausted)
+		}
+	})
+	t.Run("a run whose reading leaves too little time to write fails and writes nothing", func(t *testing.T) {
+		p := idlePortal(3)
+		rn := testRunner(p)
+		rn.Now = tickingClock(50 * time.Second) // read in 50s of a 60s budget
+		r := rn.Run(t.Context(), testPolicy())
+		got := results(r)
+		if r.Failure == nil || !strings.Contains(r.Failure.Error(), "reading took 50s of the 1m0s budget") ||
+			len(p.patches) != 0 || got[ResultPending] != 3 || !r.BudgetExhausted {
+			t.Errorf("failure %v, %d PATCHes, results %v, budget exhausted %v", r.Failure, len(p.patches), got, r.BudgetExhausted)
+		}
+	})
+	t.Run("a plan run that read slowly still completes", func(t *testing.T) {
+		p := idlePortal(3)
+		rn := testRunner(p)
+		rn.Now = tickingClock(50 * time.Second)
+		pol := testPolicy()
+		pol.Apply = false
+		if r := rn.Run(t.Context(), pol); r.Failure != nil {
+			t.Errorf("failure %v in a plan run", r.Failure)
+		}
+	})
 }
