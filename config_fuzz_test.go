@@ -21,11 +21,14 @@ const (
 // KEY=VALUE pairs; a key may leave out its LM_ or LMUH_ prefix. creds places
 // the fixed secrets: bit 0 LM_ACCESS_KEY, bit 1 LM_BEARER_TOKEN, bit 2
 // "--access-key KEY", bit 3 "--access-key=KEY", bit 4 "--bearer-token TOKEN",
-// bit 5 puts those flags after the fuzzed arguments instead of before.
+// bit 5 puts those flags after the fuzzed arguments instead of before, bit 6
+// adds the malformed "---access-key=KEY".
 func FuzzLoadConfig(f *testing.F) {
 	f.Add("", "ACCOUNT=acme\x00ACCESS_ID=id1", uint8(0b000101))
 	f.Add("suspend --apply --max-changes=-1", "BASE_URL=https://acme.lmgov.us/santaba/rest", uint8(0b010010))
 	f.Add("--log-level", "ACCOUNT=acme\x00ACCESS_ID=id1", uint8(0b100100))
+	f.Add("--output=json undo", "ACCOUNT=acme\x00ACCESS_ID=id1", uint8(0b1000000))
+	f.Add("run --role-groups=a=B C --state=##lmuh.state##", "ACCOUNT=acme\x00ACCESS_ID=id1\x00AS_OF=2999-01-01", uint8(0b1100001))
 	f.Fuzz(func(t *testing.T, rawArgs, rawEnv string, creds uint8) {
 		var args []string
 		switch {
@@ -52,6 +55,9 @@ func FuzzLoadConfig(f *testing.F) {
 		}
 		if creds&16 != 0 {
 			secretArgs = append(secretArgs, "--bearer-token", fuzzBearer)
+		}
+		if creds&64 != 0 {
+			secretArgs = append(secretArgs, "---access-key="+fuzzAccessKey)
 		}
 		if creds&32 != 0 {
 			args = append(args, secretArgs...)

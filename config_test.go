@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,6 +60,58 @@ func TestConfigSources(t *testing.T) {
 			}
 			if c.BaseURL != "https://acme.logicmonitor.com/santaba/rest" {
 				t.Errorf("base URL %q", c.BaseURL)
+			}
+			if c.State != "auto" || c.WarnDays != 14 || c.NeverLoggedInMode != "first-seen" || c.AsOf != "" || c.SSOCreatedBy != "" {
+				t.Errorf("state %q, warn days %d, never logged in %q, as of %q, sso created by %q",
+					c.State, c.WarnDays, c.NeverLoggedInMode, c.AsOf, c.SSOCreatedBy)
+			}
+			if _, ok := c.asOf(); ok || c.ssoCreatedByRegexp() != nil || len(c.unsetByToken()) != 0 {
+				t.Error("an unset --as-of, --sso-created-by or token reads as set")
+			}
+		}},
+		{"first-seen acts as skip in a run without state", nil, nil, func(t *testing.T, c *Config, p policy) {
+			if p.suspend.NeverLoggedIn != "skip" {
+				t.Errorf("the planner gets %q", p.suspend.NeverLoggedIn)
+			}
+		}},
+		{"skip and suspend reach the planner as given", []string{"--never-logged-in=suspend"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.NeverLoggedInMode != "suspend" || p.suspend.NeverLoggedIn != "suspend" {
+				t.Errorf("mode %q, planner %q", c.NeverLoggedInMode, p.suspend.NeverLoggedIn)
+			}
+		}},
+		{"the new settings from the environment", nil, map[string]string{"LMUH_STATE": "off", "LMUH_WARN_DAYS": "0",
+			"LMUH_AS_OF": "2999-12-31", "LMUH_SSO_CREATED_BY": "(?i)okta"}, func(t *testing.T, c *Config, p policy) {
+			at, ok := c.asOf()
+			if c.State != "off" || c.WarnDays != 0 || !ok || !at.Equal(time.Date(2999, 12, 31, 23, 59, 59, 999999999, time.UTC)) {
+				t.Errorf("state %q, warn days %d, as of %v %v", c.State, c.WarnDays, at, ok)
+			}
+			if re := c.ssoCreatedByRegexp(); re == nil || !re.MatchString("Okta SAML") || re.MatchString("ann@acme.com") {
+				t.Errorf("sso created by %v", re)
+			}
+		}},
+		{"the default warning shrinks to fit a short inactivity", []string{"--inactive-days", "7"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.WarnDays != 6 {
+				t.Errorf("warn days %d, want 6", c.WarnDays)
+			}
+		}},
+		{"a state file path", []string{"--state", "/var/lib/lmuh/acme.db"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.State != "/var/lib/lmuh/acme.db" {
+				t.Errorf("state %q", c.State)
+			}
+		}},
+		{"check, history and undo are commands", []string{"check"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.Command != cmdCheck {
+				t.Errorf("command %q", c.Command)
+			}
+		}},
+		{"undo takes the run that follows it", []string{"undo", "--apply", "last"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.Command != cmdUndo || c.UndoRun != "last" || !c.Apply {
+				t.Errorf("command %q run %q apply %v", c.Command, c.UndoRun, c.Apply)
+			}
+		}},
+		{"undo takes a run id", []string{"--output=json", "undo", "20300101T000000Z-4f2a"}, nil, func(t *testing.T, c *Config, p policy) {
+			if c.UndoRun != "20300101T000000Z-4f2a" {
+				t.Errorf("run %q", c.UndoRun)
 			}
 		}},
 		{"the environment sets every setting", nil, map[string]string{"LMUH_APPLY": "true", "LMUH_MAX_CHANGES": "7", "LMUH_TIME_BUDGET": "2m",
@@ -128,7 +182,7 @@ func TestConfigErrors(t *testing.T) {
 		{"a bad variable names its flag", nil, map[string]string{"LMUH_APPLY": "yes please"}, `--apply (LMUH_APPLY): "yes please" is not true or false`},
 		{"a bad duration", []string{"--time-budget", "soon"}, nil, "is not a duration"},
 		{"a zero time budget", []string{"--time-budget", "0s"}, nil, "--time-budget must be more than 0"},
-		{"an unknown output", []string{"--output", "xml"}, nil, "--output must be datasource, configsource or json"},
+		{"an unknown output", []string{"--output", "xml"}, nil, "--output must be datasource, configsource, json or text, not \"xml\""},
 		{"an empty output is bad, not set", nil, map[string]string{"LMUH_OUTPUT": ""}, "--output must be"},
 		{"an empty suspended group is bad, not set", []string{"--suspended-group", " "}, nil, "--suspended-group"},
 		{"a negative cap", []string{"--max-changes", "-1"}, nil, "--max-changes must be 0 or more"},
@@ -139,8 +193,27 @@ func TestConfigErrors(t *testing.T) {
 		{"no portal", nil, map[string]string{"LM_ACCOUNT": "<unset>"}, "no portal: set --account"},
 		{"account and base URL", []string{"--base-url", "https://x.example.com/santaba/rest"}, nil, "not both"},
 		{"an account with a dot", []string{"--account", "acme.logicmonitor.com"}, nil, "account"},
-		{"an unreplaced collector token", []string{"--account", "##LMACCOUNT##"}, nil, "unreplaced token ##LMACCOUNT##: set that property"},
-		{"an unreplaced key token", nil, map[string]string{"LM_ACCESS_KEY": "##LMACCESS.KEY##"}, "--access-key is the unreplaced token"},
+		{"an unreplaced account token is no account", []string{"--account", "##LMACCOUNT##"}, map[string]string{"LM_ACCOUNT": "<unset>"}, "no portal: set --account"},
+		{"an unreplaced key token is no key", nil, map[string]string{"LM_ACCESS_KEY": "##LMACCESS.KEY##"}, "needs both --access-id"},
+		{"an empty state", []string{"--state="}, map[string]string{"LMUH_STATE": " "}, "--state must be auto, off or the path"},
+		{"a negative warning", []string{"--warn-days", "-1"}, nil, "--warn-days must be 0 (no warning) or more, not -1"},
+		{"a warning as long as the inactivity", []string{"--warn-days", "30", "--inactive-days", "30"}, nil, "--warn-days (30) must be less than --inactive-days (30)"},
+		{"a warning from the environment as long as the inactivity", []string{"--inactive-days", "7"}, map[string]string{"LMUH_WARN_DAYS": "7"}, "--warn-days (7) must be less than --inactive-days (7)"},
+		{"a never-logged-in policy that is none", []string{"--never-logged-in", "keep"}, nil, `--never-logged-in must be first-seen, skip or suspend, not "keep"`},
+		{"a day that is not YYYY-MM-DD", []string{"--as-of", "31/12/2030"}, nil, `--as-of must be a day written YYYY-MM-DD, such as 2030-12-31, not "31/12/2030"`},
+		{"a day that does not exist", nil, map[string]string{"LMUH_AS_OF": "2030-02-30"}, "--as-of must be a day"},
+		{"as of a day and apply", []string{"--as-of=2999-01-01", "--apply"}, nil, "--as-of only plans: leave out --apply"},
+		{"a createdBy test that is no regular expression", []string{"--sso-created-by", "(saml"}, nil, "--sso-created-by is not a Go regular expression: missing closing ) in (saml"},
+		{"a createdBy test that matches everyone", []string{"--sso-created-by=saml|"}, nil, "--sso-created-by saml| matches an empty createdBy"},
+		{"undo without the run", []string{"undo"}, nil, "undo needs the run to undo: undo RUN"},
+		{"undo with a run that is no id", []string{"undo", "last run"}, nil, "undo (argument 2, not shown"},
+		{"undo with two runs", []string{"undo", "last", "12"}, nil, `unexpected argument "12" after command "undo"`},
+		{"a stray word after a value that holds no spaces", []string{"--output=json", "extra"}, nil, `unknown command "extra"`},
+		{"three dashes", []string{"---access-key=" + testAccessKey}, nil, "bad flag syntax in argument 1 (not shown, as it may hold a secret)"},
+		{"three dashes with the key apart", []string{"--apply", "---access-key", testAccessKey}, nil, "bad flag syntax in argument 2"},
+		{"three dashes as the value of a flag", []string{"--output", "---access-key=" + testAccessKey}, nil, "flag --output needs a value, but is followed by the flag --access-key"},
+		{"a flag with no name", []string{"--=" + testAccessKey}, nil, "bad flag syntax in argument 1"},
+		{"a value for a switch", []string{"--help=" + testAccessKey}, nil, "flag --help takes no value"},
 		{"no credentials", nil, map[string]string{"LM_ACCESS_ID": "<unset>", "LM_ACCESS_KEY": "<unset>"}, "no credentials"},
 		{"an access id without its key", nil, map[string]string{"LM_ACCESS_KEY": ""}, "needs both --access-id"},
 		{"LMv1 and bearer together", nil, map[string]string{"LM_BEARER_TOKEN": "tok"}, "not both"},
@@ -200,15 +273,41 @@ func TestHelpListsEverySetting(t *testing.T) {
 	}
 }
 
-// TestReadmeListsEverySetting keeps README.md's settings table true.
+// TestReadmeListsEverySetting keeps README.md's settings table true: each
+// setting has a row there, under "## Settings", naming its flag and its
+// variable, with the default the binary has.
 func TestReadmeListsEverySetting(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, section, ok := strings.Cut(string(readme), "\n## Settings\n")
+	if !ok {
+		t.Fatal("README.md has no \"## Settings\" section")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	type row struct{ flags, vars, def string }
+	var rows []row
+	for line := range strings.Lines(section) {
+		cells := strings.Split(strings.TrimSpace(line), "|")
+		// | flag | variable | default | meaning |
+		if len(cells) < 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`--") {
+			continue
+		}
+		rows = append(rows, row{cells[1], cells[2], strings.Trim(strings.TrimSpace(cells[3]), "`")})
+	}
+	if len(rows) == 0 {
+		t.Fatal("no settings table under \"## Settings\" in README.md")
+	}
 	for _, s := range settings {
-		if !strings.Contains(string(readme), "`--"+s.flag+"`") || !strings.Contains(string(readme), "`"+s.env+"`") {
-			t.Errorf("README.md does not list --%s / %s", s.flag, s.env)
+		i := slices.IndexFunc(rows, func(r row) bool { return strings.Contains(r.flags, "`--"+s.flag+"`") })
+		switch {
+		case i < 0:
+			t.Errorf("README.md's settings table has no row for --%s (%s, default %q)", s.flag, s.env, s.def)
+		case !strings.Contains(rows[i].vars, "`"+s.env+"`"):
+			t.Errorf("README.md's row for --%s does not name %s", s.flag, s.env)
+		case rows[i].def != s.def:
+			t.Errorf("README.md's row for --%s gives the default %q, the binary has %q", s.flag, rows[i].def, s.def)
 		}
 	}
 }
@@ -217,5 +316,212 @@ func TestVersion(t *testing.T) {
 	res := runNow(t, nil, "--version")
 	if res.code != exitOK || res.stdout != "lm-user-hygiene "+version+"\n" {
 		t.Errorf("exit %d, stdout %q", res.code, res.stdout)
+	}
+}
+
+// The collector replaces each ##property## token of a module's parameters;
+// for a property the device lacks it leaves the token or puts nothing there
+// (undocumented, so both). Either way the setting is unset and its default,
+// or its variable, holds.
+func TestUnsetPropertyMeansUnset(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		env       map[string]string
+		check     func(c *Config) bool
+		wantUnset []string
+	}{
+		{"an unreplaced token as a flag", []string{"--suspended-group=##lmuh.suspended-group##", "--warn-days=##lmuh.warn-days##"}, nil,
+			func(c *Config) bool { return c.SuspendedGroup == "Suspended" && c.WarnDays == 14 }, []string{"warn-days", "suspended-group"}},
+		{"an empty flag value", []string{"--suspended-group=", "--warn-days=", "--apply=", "--output=", "--state="}, nil,
+			func(c *Config) bool {
+				return c.SuspendedGroup == "Suspended" && c.WarnDays == 14 && !c.Apply && c.Output == outDatasource && c.State == "auto"
+			}, nil},
+		{"an unreplaced token in the environment", nil, map[string]string{"LMUH_PROTECT_USERS": "##lmuh.protect-users##", "LMUH_APPLY": "##lmuh.apply##"},
+			func(c *Config) bool { return c.ProtectUsers == "" && !c.Apply }, []string{"apply", "protect-users"}},
+		{"an unreplaced flag leaves its variable in force", []string{"--protect-users=##lmuh.protect-users##"}, map[string]string{"LMUH_PROTECT_USERS": "breakglass"},
+			func(c *Config) bool { return c.ProtectUsers == "breakglass" }, []string{"protect-users"}},
+		{"a token inside a value is a value", []string{"--protect-users=a##b##"}, nil,
+			func(c *Config) bool { return c.ProtectUsers == "a##b##" }, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, _, err := loadPolicy(tc.args, withEnv(tc.env))
+			if err != nil {
+				t.Fatalf("unexpected error: %v", err)
+			}
+			if !tc.check(cfg) {
+				t.Errorf("config %+v", cfg)
+			}
+			got := cfg.unsetByToken()
+			slices.Sort(got)
+			if want := slices.Sorted(slices.Values(tc.wantUnset)); !slices.Equal(got, want) {
+				t.Errorf("unset by token %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+// A substituted value with spaces arrives whole, or split at its spaces when
+// the collector splits the parameters string after substituting (as Java's
+// Runtime.exec(String) does): both read the same.
+func TestValueSplitAtSpacesIsJoined(t *testing.T) {
+	whole := []string{"run", "--output=datasource", "--role-groups=netops=Network Operations;readonly=Viewers",
+		"--protect-users=break glass,ops*", "--state=C:\\Program Files\\lmuh\\acme.db", "--sso-created-by=(?i)single sign on", "--apply=false"}
+	var split []string
+	for _, a := range whole {
+		split = append(split, strings.Fields(a)...)
+	}
+	read := func(args []string) *Config {
+		t.Helper()
+		cfg, _, err := loadPolicy(args, withEnv(nil))
+		if err != nil {
+			t.Fatalf("%q: %v", args, err)
+		}
+		return cfg
+	}
+	a, b := read(whole), read(split)
+	for _, c := range []*Config{a, b} {
+		if c.RoleGroups != "netops=Network Operations;readonly=Viewers" || c.ProtectUsers != "break glass,ops*" ||
+			c.State != "C:\\Program Files\\lmuh\\acme.db" || c.SSOCreatedBy != "(?i)single sign on" || c.Command != cmdRun || c.Apply {
+			t.Errorf("read %+v", c)
+		}
+	}
+	t.Run("a command word inside a value after the command is part of the value", func(t *testing.T) {
+		c := read([]string{"run", "--role-groups=qa=Release", "check", "team"})
+		if c.Command != cmdRun || c.RoleGroups != "qa=Release check team" {
+			t.Errorf("command %q role groups %q", c.Command, c.RoleGroups)
+		}
+	})
+	t.Run("before any command a command word is the command", func(t *testing.T) {
+		c := read([]string{"--protect-users=ann", "check"})
+		if c.Command != cmdCheck || c.ProtectUsers != "ann" {
+			t.Errorf("command %q protect users %q", c.Command, c.ProtectUsers)
+		}
+	})
+}
+
+// With --output json the caller prints the failure as a json object, also
+// when another setting is bad: loadConfig says which output was asked for.
+func TestOutputIsKnownWhenConfigIsBad(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"a malformed flag before --output", []string{"---access-key=K", "--output=json"}, nil, outJSON},
+		{"an unknown flag after --output", []string{"--output", "json", "--aply"}, nil, outJSON},
+		{"a bad value", []string{"--output=json", "--max-changes=many"}, nil, outJSON},
+		{"a bad new setting", []string{"--warn-days=-1"}, map[string]string{"LMUH_OUTPUT": "json"}, outJSON},
+		{"a flag wins over its variable", []string{"--output=configsource", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, outConfigsource},
+		{"an unset token is no output", []string{"--output=##lmuh.output##", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, outJSON},
+		{"no output asked for", []string{"--aply"}, nil, outDatasource},
+		{"a bad output is the default", []string{"--output=xml"}, nil, outDatasource},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg, err := loadConfig(context.Background(), tc.args, withEnv(tc.env))
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if cfg == nil || cfg.Output != tc.want {
+				t.Fatalf("config %+v, want output %q", cfg, tc.want)
+			}
+		})
+	}
+}
+
+// TestMalformedFlagsNeverEchoTheKey runs the program: neither stderr nor
+// stdout (datasource or json) may carry a key given with a malformed flag.
+func TestMalformedFlagsNeverEchoTheKey(t *testing.T) {
+	for _, args := range [][]string{
+		{"---access-key=" + testAccessKey},
+		{"----access-key", testAccessKey},
+		{"--output=json", "---access-key=" + testAccessKey},
+		{"---bearer-token=" + testAccessKey, "--output", "json"},
+		{"--=" + testAccessKey},
+		{"--help=" + testAccessKey},
+	} {
+		res := runNow(t, []string{"LM_ACCOUNT=acme"}, args...)
+		if res.code != exitConfig {
+			t.Errorf("%q: exit %d", args[0], res.code)
+		}
+		if strings.Contains(res.stdout+res.stderr, testAccessKey) || strings.Contains(res.stdout+res.stderr, testAccessKey[:12]) {
+			t.Errorf("%q: the key is in the output:\nstdout %s\nstderr %s", args[0], res.stdout, res.stderr)
+		}
+		if slices.Contains(args, "json") || slices.Contains(args, "--output=json") {
+			if !strings.HasPrefix(strings.TrimSpace(res.stdout), "{") {
+				t.Errorf("%q: asked for json, stdout %q", args[0], res.stdout)
+			}
+		}
+	}
+}
+
+func TestSecretValues(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want []string
+	}{
+		{[]string{"--access-key=A"}, []string{"A"}},
+		{[]string{"-access-key", "B"}, []string{"B"}},
+		{[]string{"---access-key=C", "----bearer-token", "D"}, []string{"C", "D"}},
+		{[]string{"--access-id=E", "--output", "json", "--access-key"}, nil},
+		{[]string{"--", "--access-key=F"}, nil},
+		{[]string{"access-key=G", "--access-key="}, nil},
+	} {
+		if got := secretValues(tc.args); !slices.Equal(got, tc.want) {
+			t.Errorf("secretValues(%q) = %q, want %q", tc.args, got, tc.want)
+		}
+	}
+}
+
+func TestAsOfInThePast(t *testing.T) {
+	cfg, err := loadConfig(context.Background(), []string{"--as-of=2030-06-15"}, withEnv(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		now  time.Time
+		ok   bool
+	}{
+		{"the day before is fine", time.Date(2030, 6, 14, 12, 0, 0, 0, time.UTC), true},
+		{"the day itself is fine until its end, UTC", time.Date(2030, 6, 15, 23, 59, 0, 0, time.UTC), true},
+		{"the day itself is fine in a zone ahead of UTC", time.Date(2030, 6, 16, 1, 0, 0, 0, time.FixedZone("CEST", 2*3600)), true},
+		{"the day after is the past", time.Date(2030, 6, 16, 0, 0, 0, 0, time.UTC), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := cfg.checkAsOf(tc.now)
+			if (err == nil) != tc.ok {
+				t.Fatalf("error %v", err)
+			}
+			var ue *usageError
+			if err != nil && (!errors.As(err, &ue) || !strings.Contains(err.Error(), "--as-of 2030-06-15 is in the past")) {
+				t.Errorf("error %v (%T)", err, err)
+			}
+		})
+	}
+	if err := (&Config{}).checkAsOf(time.Now()); err != nil {
+		t.Errorf("without --as-of: %v", err)
+	}
+}
+
+func TestStatePath(t *testing.T) {
+	cache := func() (string, error) { return "/home/collector/.cache", nil }
+	noCache := func() (string, error) { return "", errors.New("$HOME is not defined") }
+	for _, tc := range []struct {
+		state, baseURL string
+		cacheDir       func() (string, error)
+		want, wantErr  string
+	}{
+		{"auto", "https://acme.logicmonitor.com/santaba/rest", cache, filepath.Join("/home/collector/.cache", "lm-user-hygiene", "acme.logicmonitor.com.db"), ""},
+		{"auto", "http://127.0.0.1:8080/santaba/rest", cache, filepath.Join("/home/collector/.cache", "lm-user-hygiene", "127.0.0.1_8080.db"), ""},
+		{"auto", "https://acme.lmgov.us/santaba/rest", noCache, "", "no user cache directory"},
+		{"off", "https://acme.logicmonitor.com/santaba/rest", noCache, "", ""},
+		{"/var/lib/lmuh.db", "https://acme.logicmonitor.com/santaba/rest", noCache, "/var/lib/lmuh.db", ""},
+	} {
+		got, err := (&Config{State: tc.state}).statePath(tc.baseURL, tc.cacheDir)
+		if got != tc.want || (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+			t.Errorf("state %q at %s: %q, %v; want %q, %q", tc.state, tc.baseURL, got, err, tc.want, tc.wantErr)
+		}
 	}
 }
