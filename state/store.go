@@ -169,7 +169,7 @@ func Open(path string, opts Options) (*Store, Health, error) {
 }
 
 func openReadOnly(path string, opts Options) (*Store, Health, error) {
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if fi, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) || err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
 		// Nothing recorded yet: the first run that writes creates it.
 		return &Store{path: path, readOnly: true, now: opts.Now}, Health{OK: true}, nil
 	}
@@ -232,64 +232,96 @@ func (e *newerSchemaError) Error() string {
 // open opens and verifies the file. Its errors are *lockedError, an error
 // opening the file itself (cannot be written or read), *newerSchemaError, or
 // *damagedError for anything found once the file was open.
-func open(path string, opts Options) (s *Store, err error) {
+//
+// The file is first opened read-only and read in full: bbolt opened that way
+// reads nothing but its header, so damage shows in verify, where a panic or
+// a fault is caught and the file closed. Only a file that passed is then
+// opened for writing (which loads the free page list at once).
+func open(path string, opts Options) (*Store, error) {
+	deadline := time.Now().Add(opts.LockTimeout)
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) && !opts.ReadOnly:
+		// A fresh file.
+	case err != nil:
+		return nil, err
+	case info.IsDir():
+		return nil, fmt.Errorf("%s is a directory", path)
+	case info.Size() == 0 && !opts.ReadOnly:
+		// Created but never initialised (a run killed at once): fresh.
+	case info.Size() < 2*int64(os.Getpagesize()):
+		// bbolt would map its second header page past the end of the file.
+		return nil, &damagedError{err: fmt.Errorf("%d bytes is too short for a state file", info.Size()), file: info}
+	default:
+		db, opened, err := boltOpen(path, true, opts.LockTimeout)
+		if err != nil {
+			return nil, err
+		}
+		if err := verify(db, opened); err != nil {
+			db.Close()
+			var newer *newerSchemaError
+			if errors.As(err, &newer) {
+				return nil, err
+			}
+			return nil, &damagedError{err: err, file: opened}
+		}
+		if opts.ReadOnly {
+			return &Store{db: db, path: path, readOnly: true, now: opts.Now}, nil
+		}
+		db.Close()
+	}
+	db, _, err := boltOpen(path, false, max(time.Until(deadline), time.Nanosecond))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Update(initBuckets); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return &Store{db: db, path: path, now: opts.Now}, nil
+}
+
+// boltOpen opens the file with bbolt, waiting up to timeout for its lock
+// (not at all when timeout is negative). Its errors are *lockedError, the
+// error opening the file itself, or *damagedError.
+func boltOpen(path string, readOnly bool, timeout time.Duration) (db *bolt.DB, opened os.FileInfo, err error) {
 	var (
-		db      *bolt.DB
 		file    *os.File
-		info    os.FileInfo
 		openErr error
 	)
 	bopts := &bolt.Options{
-		Timeout:         opts.LockTimeout,
-		ReadOnly:        opts.ReadOnly,
-		PreLoadFreelist: true,
+		Timeout:  timeout,
+		ReadOnly: readOnly,
 		OpenFile: func(name string, flag int, mode os.FileMode) (*os.File, error) {
 			file, openErr = os.OpenFile(name, flag, mode)
 			if openErr == nil {
-				info, openErr = file.Stat()
+				opened, openErr = file.Stat()
 			}
 			return file, openErr
 		},
 	}
-	if opts.LockTimeout < 0 {
+	if timeout <= 0 {
 		bopts.Timeout = time.Nanosecond // bbolt waits forever on 0
 	}
-	// A damaged file can make bbolt panic, or fault reading past its end.
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if p := recover(); p != nil {
-			if db != nil {
-				db.Close()
-			} else if file != nil {
+			if file != nil {
 				file.Close()
 			}
-			s, err = nil, &damagedError{err: fmt.Errorf("%v", p), file: info}
+			db, err = nil, &damagedError{err: fmt.Errorf("%v", p), file: opened}
 		}
 	}()
 	db, err = bolt.Open(path, 0o600, bopts)
 	switch {
 	case errors.Is(err, berrors.ErrTimeout):
-		return nil, &lockedError{path: path, timeout: max(opts.LockTimeout, 0)}
+		return nil, nil, &lockedError{path: path, timeout: max(timeout, 0)}
 	case openErr != nil:
-		return nil, openErr
+		return nil, nil, openErr
 	case err != nil:
-		return nil, &damagedError{err: err, file: info}
+		return nil, nil, &damagedError{err: err, file: opened}
 	}
-	if err := verify(db); err != nil {
-		db.Close()
-		var newer *newerSchemaError
-		if errors.As(err, &newer) {
-			return nil, err
-		}
-		return nil, &damagedError{err: err, file: info}
-	}
-	if !opts.ReadOnly {
-		if err := db.Update(initBuckets); err != nil {
-			db.Close()
-			return nil, err
-		}
-	}
-	return &Store{db: db, path: path, readOnly: opts.ReadOnly, now: opts.Now}, nil
+	return db, opened, nil
 }
 
 // initBuckets makes a fresh file a state file.
@@ -314,13 +346,15 @@ func initBuckets(tx *bolt.Tx) error {
 // verify reads the whole file once, so that damage shows now, as an error,
 // and not later as a panic in the middle of a run. It is cheap next to the
 // run: a 50,000-user file is a few megabytes.
-func verify(db *bolt.DB) error {
-	info, err := os.Stat(db.Path())
-	if err != nil {
-		return err
-	}
+func verify(db *bolt.DB, info os.FileInfo) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%v", p)
+		}
+	}()
 	return db.View(func(tx *bolt.Tx) error {
-		// bbolt trusts the size in its meta page; reading past the end of a
+		// bbolt trusts the size in its header; reading past the end of a
 		// truncated file would fault.
 		if info.Size() < tx.Size() {
 			return fmt.Errorf("truncated: %d bytes, its header says %d", info.Size(), tx.Size())
@@ -342,6 +376,8 @@ func verify(db *bolt.DB) error {
 		if err := verifyJournal(tx); err != nil {
 			return err
 		}
+		// Every page is now known to be readable; the check (on its own
+		// goroutine) adds the free page list and the page accounting.
 		var first error
 		for err := range tx.Check() { // drained: the checker reads the open transaction
 			if first == nil {
