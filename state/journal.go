@@ -1,6 +1,7 @@
 package state
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/hex"
@@ -85,7 +86,9 @@ func NewRunID(t time.Time) string {
 }
 
 // BeginRun journals the start of a run; intents name it by its id. A zero
-// Started is now. Read-only, it does nothing.
+// Started is now. In the same transaction it forgets the runs that started
+// longer than Options.KeepJournal before this one. Read-only, it does
+// nothing.
 func (s *Store) BeginRun(r Run) (err error) {
 	if s == nil || s.db == nil || s.readOnly {
 		return nil
@@ -107,7 +110,13 @@ func (s *Store) BeginRun(r Run) (err error) {
 		if runs.Get([]byte(r.ID)) != nil {
 			return fmt.Errorf("run %s is already in the journal", r.ID)
 		}
-		if _, err := tx.Bucket(bucketJournal).CreateBucket([]byte(r.ID)); err != nil {
+		journal := tx.Bucket(bucketJournal)
+		if s.keep > 0 {
+			if err := forgetRuns(runs, journal, r.Started.Add(-s.keep)); err != nil {
+				return err
+			}
+		}
+		if _, err := journal.CreateBucket([]byte(r.ID)); err != nil {
 			return err
 		}
 		return runs.Put([]byte(r.ID), encodeRun(r))
@@ -116,6 +125,27 @@ func (s *Store) BeginRun(r Run) (err error) {
 		return fmt.Errorf("state: begin run in %s: %v", s.path, err)
 	}
 	return nil
+}
+
+// forgetRuns removes the runs that started before cutoff.
+func forgetRuns(runs, journal *bolt.Bucket, cutoff time.Time) error {
+	var old [][]byte
+	err := runs.ForEach(func(k, v []byte) error {
+		r, err := decodeRun(k, v)
+		if err == nil && r.Started.Before(cutoff) {
+			old = append(old, bytes.Clone(k))
+		}
+		return err
+	})
+	for _, k := range old {
+		if err == nil {
+			err = runs.Delete(k)
+		}
+		if err == nil && journal.Bucket(k) != nil {
+			err = journal.DeleteBucket(k)
+		}
+	}
+	return err
 }
 
 // Intent journals a change before it is made and returns its sequence

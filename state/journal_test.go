@@ -219,3 +219,34 @@ func TestDecodeEntryRejectsDamage(t *testing.T) {
 		}
 	}
 }
+
+func TestJournalForgetsOldRuns(t *testing.T) {
+	s := openJournal(t)
+	s.keep = 30 * 24 * time.Hour
+	for _, r := range []Run{
+		{ID: "jan", Kind: KindRun, Started: day("2025-01-01")},
+		{ID: "feb", Kind: KindRun, Started: day("2025-02-01")},
+		{ID: "mar", Kind: KindRun, Started: day("2025-03-01")},
+	} {
+		if err := s.BeginRun(r); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Intent(r.ID, suspension(1, "ann")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs, err := s.History()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, r := range runs {
+		ids = append(ids, r.ID)
+	}
+	if !reflect.DeepEqual(ids, []string{"feb", "mar"}) {
+		t.Fatalf("runs kept %v, want the last 30 days' [feb mar]", ids)
+	}
+	if _, err := s.Entries("jan"); !errors.Is(err, ErrUnknownRun) {
+		t.Fatalf("a forgotten run's entries: %v", err)
+	}
+}
