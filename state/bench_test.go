@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -261,4 +264,69 @@ func BenchmarkJournal(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*101), "ns/commit")
+}
+
+// BenchmarkPeakRSS is what a run's use of the state adds to the peak RSS of
+// a process, measured in a child process that does only that: open a
+// 50,000-user file, load the users, save a day's changes, close.
+func BenchmarkPeakRSS(b *testing.B) {
+	if runtime.GOOS != "linux" {
+		b.Skip("reads /proc/self/status")
+	}
+	path := filepath.Join(b.TempDir(), "state.db")
+	s := openBench(b, path)
+	if err := s.SaveUsers(portalUsers(benchUsers)); err != nil {
+		b.Fatal(err)
+	}
+	s.Close()
+	var added float64
+	for b.Loop() {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), "LMUH_STATE_CHILD=rss", "LMUH_STATE_PATH="+path)
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatalf("child: %v", err)
+		}
+		if _, err := fmt.Sscan(string(out), &added); err != nil {
+			b.Fatalf("child said %q", out)
+		}
+	}
+	b.ReportMetric(added, "peak-rss-added-bytes")
+}
+
+func rssChild(path string) int {
+	before := peakRSS()
+	s, h, err := Open(path, Options{})
+	if err != nil || !h.OK {
+		fmt.Fprintln(os.Stderr, err, h)
+		return 1
+	}
+	users, err := s.Users()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	next := 100 + benchUsers*3
+	nextDay(users, 1, &next, rand.New(rand.NewPCG(5, 6)))
+	if err := s.SaveUsers(users); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	s.Close()
+	runtime.KeepAlive(users)
+	fmt.Println(peakRSS() - before)
+	return 0
+}
+
+// peakRSS is the process's peak resident set (VmHWM) in bytes.
+func peakRSS() int64 {
+	b, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(b), "\n") {
+		if kb, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var n int64
+			fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(kb), " kB"), &n)
+			return n << 10
+		}
+	}
+	return 0
 }

@@ -21,6 +21,9 @@ func TestMain(m *testing.M) {
 }
 
 func runChild(job, path string) int {
+	if job == "rss" {
+		return rssChild(path)
+	}
 	s, h, err := Open(path, Options{LockTimeout: 5 * time.Second})
 	if err != nil || !h.OK {
 		fmt.Fprintf(os.Stderr, "child: open: %v %+v\n", err, h)
