@@ -69,18 +69,18 @@ func TestConfigSources(t *testing.T) {
 				t.Error("an unset --as-of, --sso-created-by or token reads as set")
 			}
 		}},
-		{"first-seen acts as skip in a run without state", nil, nil, func(t *testing.T, c *Config, p policy) {
-			if p.suspend.NeverLoggedIn != "skip" {
-				t.Errorf("the planner gets %q", p.suspend.NeverLoggedIn)
+		{"first-seen acts as skip in a run without state", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if p.Suspend.NeverLoggedIn != "skip" {
+				t.Errorf("the planner gets %q", p.Suspend.NeverLoggedIn)
 			}
 		}},
-		{"skip and suspend reach the planner as given", []string{"--never-logged-in=suspend"}, nil, func(t *testing.T, c *Config, p policy) {
-			if c.NeverLoggedInMode != "suspend" || p.suspend.NeverLoggedIn != "suspend" {
-				t.Errorf("mode %q, planner %q", c.NeverLoggedInMode, p.suspend.NeverLoggedIn)
+		{"skip and suspend reach the planner as given", []string{"--never-logged-in=suspend"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
+			if c.NeverLoggedInMode != "suspend" || p.Suspend.NeverLoggedIn != "suspend" {
+				t.Errorf("mode %q, planner %q", c.NeverLoggedInMode, p.Suspend.NeverLoggedIn)
 			}
 		}},
 		{"the new settings from the environment", nil, map[string]string{"LMUH_STATE": "off", "LMUH_WARN_DAYS": "0",
-			"LMUH_AS_OF": "2999-12-31", "LMUH_SSO_CREATED_BY": "(?i)okta"}, func(t *testing.T, c *Config, p policy) {
+			"LMUH_AS_OF": "2999-12-31", "LMUH_SSO_CREATED_BY": "(?i)okta"}, func(t *testing.T, c *Config, p hygiene.Policy) {
 			at, ok := c.asOf()
 			if c.State != "off" || c.WarnDays != 0 || !ok || !at.Equal(time.Date(2999, 12, 31, 23, 59, 59, 999999999, time.UTC)) {
 				t.Errorf("state %q, warn days %d, as of %v %v", c.State, c.WarnDays, at, ok)
@@ -89,27 +89,27 @@ func TestConfigSources(t *testing.T) {
 				t.Errorf("sso created by %v", re)
 			}
 		}},
-		{"the default warning shrinks to fit a short inactivity", []string{"--inactive-days", "7"}, nil, func(t *testing.T, c *Config, p policy) {
+		{"the default warning shrinks to fit a short inactivity", []string{"--inactive-days", "7"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if c.WarnDays != 6 {
 				t.Errorf("warn days %d, want 6", c.WarnDays)
 			}
 		}},
-		{"a state file path", []string{"--state", "/var/lib/lmuh/acme.db"}, nil, func(t *testing.T, c *Config, p policy) {
+		{"a state file path", []string{"--state", "/var/lib/lmuh/acme.db"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if c.State != "/var/lib/lmuh/acme.db" {
 				t.Errorf("state %q", c.State)
 			}
 		}},
-		{"check, history and undo are commands", []string{"check"}, nil, func(t *testing.T, c *Config, p policy) {
+		{"check, history and undo are commands", []string{"check"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if c.Command != cmdCheck {
 				t.Errorf("command %q", c.Command)
 			}
 		}},
-		{"undo takes the run that follows it", []string{"undo", "--apply", "last"}, nil, func(t *testing.T, c *Config, p policy) {
+		{"undo takes the run that follows it", []string{"undo", "--apply", "last"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if c.Command != cmdUndo || c.UndoRun != "last" || !c.Apply {
 				t.Errorf("command %q run %q apply %v", c.Command, c.UndoRun, c.Apply)
 			}
 		}},
-		{"undo takes a run id", []string{"--output=json", "undo", "20300101T000000Z-4f2a"}, nil, func(t *testing.T, c *Config, p policy) {
+		{"undo takes a run id", []string{"--output=json", "undo", "20300101T000000Z-4f2a"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if c.UndoRun != "20300101T000000Z-4f2a" {
 				t.Errorf("run %q", c.UndoRun)
 			}

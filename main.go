@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"slices"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -62,7 +61,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	// Secrets never reach stderr, whatever a log line or error carries.
 	errOut := &redactor{w: stderr}
 	errOut.add(env["LM_ACCESS_KEY"], env["LM_BEARER_TOKEN"])
-	errOut.add(secretArgs(args)...)
+	errOut.add(secretValues(args)...)
 	defer errOut.Flush()
 	defer func() {
 		if p := recover(); p != nil {
@@ -188,26 +187,6 @@ func newLogger(c *Config, w io.Writer) (*logrus.Entry, error) {
 		return nil, usagef("--log-format must be text or json, not %q", c.LogFormat)
 	}
 	return logrus.NewEntry(l).WithField("command", c.Command), nil
-}
-
-// secretArgs returns the values given to secret flags on the command line.
-func secretArgs(args []string) []string {
-	var out []string
-	for i, a := range args {
-		for _, s := range settings {
-			if !s.secret {
-				continue
-			}
-			for _, prefix := range []string{"-" + s.flag, "--" + s.flag} {
-				if a == prefix && i+1 < len(args) {
-					out = append(out, args[i+1])
-				} else if v, ok := strings.CutPrefix(a, prefix+"="); ok {
-					out = append(out, v)
-				}
-			}
-		}
-	}
-	return out
 }
 
 // redactor is stderr with every known secret replaced. It buffers by line so
