@@ -3,7 +3,6 @@ package suspend
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -35,20 +34,11 @@ func (o Options) Validate() error {
 		return errors.New("--suspended-group must not be empty")
 	}
 	for _, p := range o.ProtectUsers {
-		// path.Match checks the whole pattern when the name does not match,
-		// so matching against "" finds every malformed pattern.
-		if _, err := path.Match(strings.ToLower(p), ""); err != nil {
+		if !validGlob(p) {
 			return fmt.Errorf("--protect-users pattern %q is not a valid glob (use *, ? and [...])", p)
 		}
 	}
 	return nil
-}
-
-// MatchGlob reports whether name matches the path.Match pattern, ignoring
-// case as the portal does. A malformed pattern matches nothing.
-func MatchGlob(pattern, name string) bool {
-	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(name))
-	return err == nil && ok
 }
 
 // ParseList splits a comma-separated flag value into its non-empty,

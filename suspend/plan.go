@@ -26,7 +26,7 @@ type Options struct {
 	InactiveDays      int
 	Activity          string
 	SuspendedGroup    string
-	ProtectUsers      []string // usernames or path.Match globs, case-insensitive
+	ProtectUsers      []string // usernames, else globs (see MatchEntry), case-insensitive
 	ProtectRoles      []string
 	MinAdmins         int
 	AdminRoles        []string

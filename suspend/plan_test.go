@@ -292,6 +292,24 @@ func TestNewPlanRules(t *testing.T) {
 			},
 		},
 		{
+			name: "never suspends a protected username as written, even one that looks like a glob",
+			opts: func(o *Options) {
+				o.ProtectUsers = []string{`CORP\breakglass`, "ops[1]@acme.com", "breakglass*"}
+			},
+			users: []lm.User{
+				user(`corp\BreakGlass`, login(secs(200*day1))),
+				user("ops[1]@acme.com", login(secs(200*day1))),
+				user("ops2@acme.com", login(secs(200*day1))),
+				user("breakglass/eu@acme.com", login(secs(200*day1))),
+			},
+			want: map[string]want{
+				`corp\BreakGlass`:        {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`--protect-users pattern "CORP\\breakglass"`}},
+				"ops[1]@acme.com":        {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`pattern "ops[1]@acme.com"`}},
+				"ops2@acme.com":          {ActionSuspend, OutcomeInactive, SignalLogin, nil},
+				"breakglass/eu@acme.com": {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`pattern "breakglass*"`}},
+			},
+		},
+		{
 			name: "never suspends holders of a protected role, ignoring case",
 			opts: func(o *Options) { o.ProtectRoles = []string{"Auditor", "breakglass"} },
 			users: []lm.User{

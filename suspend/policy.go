@@ -244,7 +244,7 @@ func (p *policy) ownsRunToken(u *lm.User) bool {
 
 func (p *policy) protectedUser(u *lm.User) (string, bool) {
 	for _, pattern := range p.opts.ProtectUsers {
-		if MatchGlob(pattern, u.Username) {
+		if MatchEntry(pattern, u.Username) {
 			return pattern, true
 		}
 	}
