@@ -15,11 +15,15 @@ import (
 // NewPlan does no I/O and the same input always gives the same plan.
 func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) Plan {
 	p := newPlanner(groups, roles, opts, exclude)
+	p.sso = SSOCreators(users, opts.SSOCreatedBy)
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
 	for i := range users {
 		d := p.decide(&users[i])
-		if d.Outcome == OutcomeUnmapped {
+		switch d.Outcome {
+		case OutcomeUnmapped:
 			plan.Unmapped++
+		case OutcomeOutOfScope:
+			plan.OutOfScope++
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -55,6 +59,7 @@ type planner struct {
 	groups     []lm.Group
 	roleNames  map[int]string
 	roleGroups map[string]string // keys lower-cased
+	sso        map[string]bool   // createdBy value -> counts as SSO
 	reasons    intern.Strings
 }
 
@@ -157,7 +162,7 @@ func (p *planner) decide(u *lm.User) Decision {
 		d.Outcome, d.Reason = OutcomeGrouped, p.reasons.Join("already in ", groupNames(m.kept))
 		return d
 	}
-	sso := IsSSOCreated(u.CreatedBy)
+	sso := p.sso[u.CreatedBy]
 	if !reactivated && p.opts.Scope != ScopeAll && !sso {
 		d.Outcome = OutcomeOutOfScope
 		d.Reason = p.reasons.Join(fmt.Sprintf("ungrouped but not created by SSO (createdBy %q): --assign-scope=%s leaves it alone; use --assign-scope=%s to include it", u.CreatedBy, ScopeSSO, ScopeAll))

@@ -4,12 +4,14 @@
 package assign
 
 import (
+	"regexp"
+
 	"lm-user-hygiene/lm"
 )
 
 // Scopes.
 const (
-	ScopeSSO = "sso" // only users whose createdBy mentions SAML or SSO
+	ScopeSSO = "sso" // only users whose createdBy says single sign-on (SSOCreators)
 	ScopeAll = "all" // every ungrouped user
 )
 
@@ -22,6 +24,9 @@ type Options struct {
 	UngroupedGroup string
 	SuspendedGroup string
 	CreateGroups   bool
+	// SSOCreatedBy (--sso-created-by), when set, replaces the whole test of
+	// which createdBy counts as SSO: a value matching it does, any other not.
+	SSOCreatedBy *regexp.Regexp
 }
 
 // Action is what the plan does to a user.
@@ -69,4 +74,7 @@ type Plan struct {
 	Decisions []Decision
 	// Unmapped counts users in scope that were left alone because no role maps.
 	Unmapped int
+	// OutOfScope counts ungrouped active humans left alone because of
+	// --assign-scope (OutcomeOutOfScope): the datapoint assign_out_of_scope.
+	OutOfScope int
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"unsafe"
@@ -391,6 +392,11 @@ func TestNewPlanScopeFollowsCreatedBy(t *testing.T) {
 		{"Chief Admin", false},
 		{"", false},
 		{"jsso", false},
+		{"SAMLUser", true},
+		{"samlsso", true},
+		{"Single Sign-On", true},
+		{"JIT", true},
+		{"sso-admin@acme.com", false},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("createdBy %q in scope sso: %v", tc.createdBy, tc.inScope), func(t *testing.T) {
@@ -406,6 +412,88 @@ func TestNewPlanScopeFollowsCreatedBy(t *testing.T) {
 				if d.Outcome != want {
 					t.Errorf("scope %s: outcome %s, want %s (reason %q)", scope, d.Outcome, want, d.Reason)
 				}
+			}
+		})
+	}
+}
+
+func TestNewPlanSSOScope(t *testing.T) {
+	tests := []struct {
+		name    string
+		users   []lm.User
+		opts    func(*Options)
+		outcome map[string]Outcome
+		out     int // Plan.OutOfScope
+	}{
+		{
+			name: "scope sso leaves users created by a person called like an SSO word out of scope",
+			users: []lm.User{
+				user(1, "ann", "sso", []int{1}, roleNetops),
+				user(2, "SSO", "LogicMonitor", []int{10}, roleNetops),
+				user(3, "bob", "SAML", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "SSO": OutcomeGrouped, "bob": OutcomeRegroup},
+			out:     1,
+		},
+		{
+			name: "scope sso leaves users created by an e-mail address out of scope",
+			users: []lm.User{
+				user(1, "ann", "sso-admin@acme.com", []int{1}, roleNetops),
+				user(2, "bob", "Single Sign-On", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "bob": OutcomeRegroup},
+			out:     1,
+		},
+		{
+			name: "--sso-created-by replaces the test",
+			opts: func(o *Options) { o.SSOCreatedBy = regexp.MustCompile(`^okta$`) },
+			users: []lm.User{
+				user(1, "ann", "okta", []int{1}, roleNetops),
+				user(2, "bob", "SAML", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeRegroup, "bob": OutcomeOutOfScope},
+			out:     1,
+		},
+		{
+			name: "counts only ungrouped active humans as out of scope",
+			users: func() []lm.User {
+				bot := user(3, "bot", "LogicMonitor", []int{1}, roleNetops)
+				bot.APIOnly = true
+				gone := user(4, "gone", "LogicMonitor", []int{1}, roleNetops)
+				gone.Status = lm.StatusSuspended
+				return []lm.User{
+					user(1, "ann", "LogicMonitor", []int{1}, roleNetops),
+					user(2, "cid", "LogicMonitor", []int{12}, roleNetops),
+					bot, gone,
+				}
+			}(),
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "cid": OutcomeGrouped, "bot": OutcomeAPIOnly, "gone": OutcomeSuspended},
+			out:     1,
+		},
+		{
+			name: "scope all leaves no one out of scope",
+			opts: func(o *Options) { o.Scope = ScopeAll },
+			users: []lm.User{
+				user(1, "ann", "sso-admin@acme.com", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeRegroup},
+			out:     0,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOptions()
+			if tc.opts != nil {
+				tc.opts(&opts)
+			}
+			plan := NewPlan(tc.users, testGroups, testRoles, opts, nil)
+			for _, d := range plan.Decisions {
+				if want := tc.outcome[d.User.Username]; d.Outcome != want {
+					t.Errorf("%s: outcome %s, want %s (reason %q)", d.User.Username, d.Outcome, want, d.Reason)
+				}
+			}
+			if plan.OutOfScope != tc.out {
+				t.Errorf("Plan.OutOfScope = %d, want %d", plan.OutOfScope, tc.out)
 			}
 		})
 	}
@@ -448,6 +536,9 @@ func TestNewPlanOrdersRegroupsFirstThenTheRestByUsername(t *testing.T) {
 	}
 	if plan.Unmapped != 2 {
 		t.Errorf("Plan.Unmapped = %d, want 2 (dave, and eve though reactivated)", plan.Unmapped)
+	}
+	if plan.OutOfScope != 1 {
+		t.Errorf("Plan.OutOfScope = %d, want 1 (Carl)", plan.OutOfScope)
 	}
 }
 
