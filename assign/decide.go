@@ -20,6 +20,8 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 	for i := range users {
 		d := p.decide(&users[i])
 		switch d.Outcome {
+		case OutcomeUnreadable:
+			plan.Unreadable++
 		case OutcomeUnmapped:
 			plan.Unmapped++
 		case OutcomeOutOfScope:
@@ -142,6 +144,10 @@ func (p *planner) membership(u *lm.User) membership {
 func (p *planner) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
 	switch {
+	case u.Unreadable != "":
+		d.Outcome = OutcomeUnreadable
+		d.Reason = p.reasons.Join("could not be read with confidence (", u.Unreadable, "): assign leaves it alone")
+		return d
 	case u.Status == lm.StatusSuspended:
 		d.Outcome, d.Reason = OutcomeSuspended, "suspended: assign never touches suspended users"
 		return d

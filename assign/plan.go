@@ -49,6 +49,7 @@ const (
 	OutcomeSuspended   Outcome = "suspended"    // suspended users are never touched
 	OutcomeAPIOnly     Outcome = "api_only"     // API-only users are never touched
 	OutcomeExcluded    Outcome = "excluded"     // being suspended by this run
+	OutcomeUnreadable  Outcome = "unreadable"   // could not be read with confidence: never touched
 )
 
 // Decision is the plan for one user, with a reason a person can read.
@@ -77,4 +78,6 @@ type Plan struct {
 	// OutOfScope counts ungrouped active humans left alone because of
 	// --assign-scope (OutcomeOutOfScope): the datapoint assign_out_of_scope.
 	OutOfScope int
+	// Unreadable counts users that could not be read (OutcomeUnreadable).
+	Unreadable int
 }

@@ -62,6 +62,10 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 	apiOnly.APIOnly = true
 	namelessRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 101})
 	unknownRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 777})
+	unreadableUngrouped := user(1, "sam", "SAML", []int{1}, roleNetops)
+	unreadableUngrouped.Unreadable = "roles is null"
+	unreadableReactivated := user(1, "sam", "SAML", []int{2}, roleNetops)
+	unreadableReactivated.Unreadable = `status "Locked"`
 
 	tests := []struct {
 		name    string
@@ -280,6 +284,18 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			reasonHas: []string{`status "locked"`},
 		},
 		{
+			name:   "an unreadable ungrouped SSO user is never regrouped",
+			user:   unreadableUngrouped,
+			action: ActionNone, outcome: OutcomeUnreadable,
+			reason: "could not be read with confidence (roles is null): assign leaves it alone",
+		},
+		{
+			name:   "an unreadable user in the suspended group is never regrouped",
+			user:   unreadableReactivated,
+			action: ActionNone, outcome: OutcomeUnreadable,
+			reasonHas: []string{`(status "Locked")`},
+		},
+		{
 			name:   "API-only users are never touched",
 			user:   apiOnly,
 			action: ActionNone, outcome: OutcomeAPIOnly,
@@ -369,6 +385,9 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			}
 			if plan.Unmapped != wantUnmapped {
 				t.Errorf("Plan.Unmapped = %d, want %d", plan.Unmapped, wantUnmapped)
+			}
+			if want := tc.user.Unreadable != ""; (plan.Unreadable == 1) != want {
+				t.Errorf("Plan.Unreadable = %d for a user unreadable=%v", plan.Unreadable, want)
 			}
 			if d.User.ID != tc.user.ID || d.User.Username != tc.user.Username {
 				t.Errorf("decision is for user %d %q, want %d %q", d.User.ID, d.User.Username, tc.user.ID, tc.user.Username)

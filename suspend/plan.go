@@ -64,6 +64,10 @@ const (
 	OutcomeOutsideGroup     Outcome = "outside_group"     // suspended but in other groups: move
 	// OutcomeUnknownStatus is a status the API does not document: left alone.
 	OutcomeUnknownStatus Outcome = "unknown_status"
+	// OutcomeUnreadable is a user that could not be read with confidence
+	// (lm.User.Unreadable): never suspended or moved, never counted by the
+	// breaker.
+	OutcomeUnreadable Outcome = "unreadable"
 )
 
 // Activity signal names, as they appear in Decision.Signal and in reasons.
@@ -102,7 +106,7 @@ type Plan struct {
 	// username), then the rest (by username).
 	Decisions []Decision
 	// Considered is the breaker's denominator: active humans, plus active
-	// API-only users when they are included.
+	// API-only users when they are included; unreadable users never.
 	Considered int
 	// InactiveFound is the breaker's numerator: users the inactivity rule would
 	// suspend after the exclusions, before the admin guard and the cap.
@@ -111,6 +115,8 @@ type Plan struct {
 	// then the run must write nothing at all.
 	Tripped    bool
 	TripReason string
+	// Unreadable counts users that could not be read (OutcomeUnreadable).
+	Unreadable int
 	// GroupID is the suspended group's id, 0 when it does not exist yet.
 	GroupID int
 }

@@ -67,10 +67,11 @@ func token(accessID string, lastUsed int64) userOption {
 		u.APITokens = append(u.APITokens, lm.APIToken{AccessID: accessID, Enabled: true, LastUsedOn: lastUsed})
 	}
 }
-func apiOnly() userOption          { return func(u *lm.User) { u.APIOnly = true } }
-func suspended() userOption        { return func(u *lm.User) { u.Status = lm.StatusSuspended } }
-func status(s string) userOption   { return func(u *lm.User) { u.Status = s } }
-func groups(ids ...int) userOption { return func(u *lm.User) { u.GroupIDs = ids } }
+func apiOnly() userOption              { return func(u *lm.User) { u.APIOnly = true } }
+func suspended() userOption            { return func(u *lm.User) { u.Status = lm.StatusSuspended } }
+func status(s string) userOption       { return func(u *lm.User) { u.Status = s } }
+func groups(ids ...int) userOption     { return func(u *lm.User) { u.GroupIDs = ids } }
+func unreadable(why string) userOption { return func(u *lm.User) { u.Unreadable = why } }
 func roles(names ...string) userOption {
 	return func(u *lm.User) {
 		u.Roles = nil
@@ -463,6 +464,33 @@ func TestNewPlanRules(t *testing.T) {
 			want: map[string]want{"odd": {ActionNone, OutcomeUnknownStatus, SignalLogin, []string{`"locked"`}}},
 		},
 		{
+			name: "never suspends or moves an unreadable user, whatever it looks like",
+			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend },
+			users: []lm.User{
+				user("idle", unreadable(`adminGroupIds is null`), login(secs(200*day1))),
+				user("parked", unreadable(`roles is absent`), suspended(), groups(staffID)),
+				user("odd", unreadable(`status "locked"`), status("locked")),
+				user("ghost", unreadable(`id "x1" is not a number`)),
+			},
+			want: map[string]want{
+				"idle":   {ActionNone, OutcomeUnreadable, "", []string{"could not be read with confidence (adminGroupIds is null): left alone"}},
+				"parked": {ActionNone, OutcomeUnreadable, "", []string{"(roles is absent)"}},
+				"odd":    {ActionNone, OutcomeUnreadable, "", []string{`(status "locked")`}},
+				"ghost":  {ActionNone, OutcomeUnreadable, "", []string{`(id "x1" is not a number)`}},
+			},
+		},
+		{
+			name: "admin guard does not count an unreadable admin as holding the minimum",
+			users: []lm.User{
+				user("admin-unreadable", unreadable("adminGroupIds is null"), login(secs(1*day1)), roles("administrator")),
+				user("admin", login(secs(300*day1)), roles("administrator")),
+			},
+			want: map[string]want{
+				"admin-unreadable": {ActionNone, OutcomeUnreadable, "", nil},
+				"admin":            {ActionNone, OutcomeAdminGuard, SignalLogin, nil},
+			},
+		},
+		{
 			name: "applies the exclusions before the never-logged-in rule",
 			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend; o.ProtectUsers = []string{"keep*"} },
 			users: []lm.User{
@@ -655,6 +683,14 @@ func TestNewPlanBreaker(t *testing.T) {
 			),
 			// 5 + keep1, keep2, audit, owner, ghost, ahead; not the API-only or suspended user.
 			wantConsidered: 11, wantFound: 1, wantTripped: false,
+		},
+		{
+			name: "counts unreadable users neither as inactive nor as considered",
+			users: append(crowd(5, 1),
+				user("unread1", unreadable("roles is null"), login(secs(200*day1))),
+				user("unread2", unreadable("adminGroupIds is absent"), login(secs(200*day1))),
+			),
+			wantConsidered: 5, wantFound: 1, wantTripped: false,
 		},
 		{
 			name: "counts never-logged-in users and included API-only users when they would be suspended",

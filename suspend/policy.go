@@ -42,7 +42,12 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, now time.Time) Pl
 	for i := range users {
 		u := &users[i]
 		d := p.decide(u)
-		if isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers) {
+		switch {
+		case d.Outcome == OutcomeUnreadable:
+			// Neither inactive nor considered: the breaker judges the data
+			// that could be read, and the unreadable-users rule the rest.
+			plan.Unreadable++
+		case isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers):
 			plan.Considered++
 		}
 		if d.Action == ActionSuspend {
@@ -100,6 +105,11 @@ type signal struct {
 
 func (p *policy) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
+	if u.Unreadable != "" {
+		d.Outcome = OutcomeUnreadable
+		d.Reason = p.reasons.Join("could not be read with confidence (", u.Unreadable, "): left alone")
+		return d
+	}
 	if last, ok := latestSignal(u, p.loginOnly(u)); ok {
 		d.Signal, d.LastActive = last.name, last.at
 	}
@@ -276,7 +286,7 @@ func (p *policy) isAdmin(u *lm.User) bool {
 func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 	active := 0
 	for i := range users {
-		if u := &users[i]; isStatus(u, lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
+		if u := &users[i]; u.Unreadable == "" && isStatus(u, lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
 			active++
 		}
 	}
