@@ -92,12 +92,12 @@ func TestSettingsThatNameNothingChangeNoDecision(t *testing.T) {
 		user("admin", login(secs(200*day1)), roles("administrator")),
 		user("fresh", login(secs(1*day1))),
 	})
-	base := NewPlan(users, defaultGroups, defaultOptions(), now)
+	base := NewPlan(users, defaultGroups, defaultOptions(), Clock{Now: now}, nil)
 	typo := defaultOptions()
 	typo.ProtectUsers = []string{"idel", "nobody*"}
 	typo.ProtectRoles = []string{"auditorr"}
 	typo.AdminRoles = []string{"administrator", "admins"}
-	got := NewPlan(users, defaultGroups, typo, now)
+	got := NewPlan(users, defaultGroups, typo, Clock{Now: now}, nil)
 	for i := range base.Decisions {
 		b, g := base.Decisions[i], got.Decisions[i]
 		if b.User != g.User || b.Action != g.Action || b.Outcome != g.Outcome {

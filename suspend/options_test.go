@@ -25,6 +25,14 @@ func TestValidate(t *testing.T) {
 			o.MinAdmins = 0
 			o.AdminRoles = nil
 		}, ""},
+		{"accepts first-seen never-logged-in and the default notice", func(o *Options) {
+			o.NeverLoggedIn = NeverLoggedInFirstSeen
+			o.WarnDays = DefaultWarnDays
+		}, ""},
+		{"accepts a notice one day shorter than inactive-days", func(o *Options) { o.InactiveDays = 15; o.WarnDays = 14 }, ""},
+		{"rejects negative warn days", func(o *Options) { o.WarnDays = -1 }, "--warn-days must be 0 (off) or more"},
+		{"rejects a notice as long as inactive-days", func(o *Options) { o.InactiveDays = 14; o.WarnDays = 14 },
+			"--warn-days (14) must be less than --inactive-days (14)"},
 		{"accepts 100 percent", func(o *Options) { o.MaxSuspendPercent = 100 }, ""},
 		{"accepts valid globs", func(o *Options) { o.ProtectUsers = []string{"root", "break*", "svc-?", "[a-c]x", `a\*b`} }, ""},
 		{"rejects zero inactive days", func(o *Options) { o.InactiveDays = 0 }, "--inactive-days must be at least 1"},
