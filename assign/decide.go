@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"lm-user-hygiene/internal/intern"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
 )
 
 // NewPlan decides, for every user, whether the assign step regroups it and
@@ -19,6 +21,9 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
 	for i := range users {
 		d := p.decide(&users[i])
+		if d.Outcome != OutcomeUnreadable && users[i].Status == lm.StatusActive && p.inSuspendedGroup(&users[i]) {
+			plan.Reactivated++
+		}
 		switch d.Outcome {
 		case OutcomeUnreadable:
 			plan.Unreadable++
@@ -141,6 +146,34 @@ func (p *planner) membership(u *lm.User) membership {
 	return m
 }
 
+// inSuspendedGroup reports whether one of u's groups is the suspended group.
+func (p *planner) inSuspendedGroup(u *lm.User) bool {
+	for _, id := range u.GroupIDs {
+		if g, ok := p.groupByID[id]; ok && p.isSuspended(g.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// idleReactivated tells, without state, why a reactivated user keeps its
+// groups: its latest activity is before the suspend cutoff (or there is
+// none). Empty when it is active again.
+func (p *planner) idleReactivated(u *lm.User) string {
+	name, at, ok := suspend.LatestActivity(u, p.opts.Activity)
+	cutoff := "the suspend cutoff"
+	if !p.opts.InactiveCutoff.IsZero() {
+		if ok && !at.Before(p.opts.InactiveCutoff) {
+			return ""
+		}
+		cutoff += " " + p.opts.InactiveCutoff.UTC().Format(time.DateOnly)
+	}
+	if !ok {
+		return p.reasons.Join("no activity, so idle past ", cutoff)
+	}
+	return p.reasons.Join("latest activity ", at.UTC().Format(time.DateOnly), " (", name, ") is before ", cutoff)
+}
+
 func (p *planner) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
 	switch {
@@ -195,6 +228,15 @@ func (p *planner) decide(u *lm.User) Decision {
 			d.Reason = p.reasons.Join(who, ": no role maps to a group: ", describeUnmapped(unmapped), "; ", p.fixHint(unmapped))
 		}
 		return d
+	}
+
+	if reactivated && !p.opts.HaveState {
+		if idle := p.idleReactivated(u); idle != "" {
+			d.Outcome = OutcomeReactivatedKept
+			d.Reason = p.reasons.Join(who, ": ", idle,
+				", and without state the suspended group is the only memory of the reactivation: it keeps its groups until it is active again")
+			return d
+		}
 	}
 
 	d.Action = ActionRegroup

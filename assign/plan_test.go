@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"lm-user-hygiene/lm"
@@ -40,12 +41,15 @@ var (
 
 const goneGroupID = 999 // an id no group has any more
 
+const day = 24 * time.Hour
+
 func testOptions() Options {
 	return Options{
 		RoleGroups:     map[string]string{"netops": "Network Operations", "readonly": "Viewers"},
 		Scope:          ScopeSSO,
 		UngroupedGroup: "Ungrouped",
 		SuspendedGroup: "Suspended",
+		HaveState:      true,
 	}
 }
 
@@ -62,6 +66,10 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 	apiOnly.APIOnly = true
 	namelessRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 101})
 	unknownRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 777})
+	cutoff := time.Date(2026, 8, 30, 12, 0, 0, 0, time.UTC)
+	withLogin := func(u lm.User, at time.Time) lm.User { u.LastLoginOn = at.Unix(); return u }
+	withAction := func(u lm.User, at time.Time) lm.User { u.LastActionOn = at.Unix(); return u }
+	noState := func(o *Options) { o.HaveState = false; o.InactiveCutoff = cutoff }
 	unreadableUngrouped := user(1, "sam", "SAML", []int{1}, roleNetops)
 	unreadableUngrouped.Unreadable = "roles is null"
 	unreadableReactivated := user(1, "sam", "SAML", []int{2}, roleNetops)
@@ -271,6 +279,66 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			user:   user(1, "sam", "SAML", []int{2, 12}, roleBilling),
 			action: ActionNone, outcome: OutcomeUnmapped, unmapped: []string{"billing"},
 			reasonHas: []string{"reactivated but still in Suspended", "billing -> billing (no such group)"},
+		},
+		{
+			name:   "without state, a reactivated user idle since before the suspend cutoff keeps its groups",
+			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff.Add(-time.Hour)),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reason: "reactivated but still in Suspended: latest activity 2026-08-30 (login) is before the suspend cutoff 2026-08-30, " +
+				"and without state the suspended group is the only memory of the reactivation: it keeps its groups until it is active again",
+		},
+		{
+			name:   "without state, a reactivated user with no activity keeps its groups",
+			user:   user(1, "sam", "SAML", []int{2}, roleReadonly),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"no activity, so idle past the suspend cutoff 2026-08-30"},
+		},
+		{
+			name:   "without state, a reactivated user active again since the cutoff is regrouped",
+			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11, 12},
+			reason: "reactivated but still in Suspended: roles readonly -> Viewers; keeps Admins",
+		},
+		{
+			name:   "without state, --activity=login judges a reactivated user by its login only",
+			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
+			opts:   func(o *Options) { noState(o); o.Activity = "login" },
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"latest activity 2026-08-29 (login)"},
+		},
+		{
+			name:   "without state, any activity counts by default",
+			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
+		},
+		{
+			name:   "without state and without a cutoff no reactivated user is regrouped",
+			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), time.Now()),
+			opts:   func(o *Options) { o.HaveState = false },
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"is before the suspend cutoff,"},
+		},
+		{
+			name:   "with state, a reactivated user is regrouped however long idle",
+			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-400*day)),
+			opts:   func(o *Options) { o.InactiveCutoff = cutoff },
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
+		},
+		{
+			name:   "without state, an idle reactivated user whose roles do not map is unmapped",
+			user:   user(1, "sam", "SAML", []int{2}, roleBilling),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeUnmapped, unmapped: []string{"billing"},
+		},
+		{
+			name:   "without state, an ungrouped user is regrouped whatever its activity",
+			user:   user(1, "sam", "SAML", []int{1}, roleNetops),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeRegroup, groupIDs: []int{10},
 		},
 		{
 			name:   "suspended users are never touched",
@@ -555,6 +623,9 @@ func TestNewPlanOrdersRegroupsFirstThenTheRestByUsername(t *testing.T) {
 	}
 	if plan.Unmapped != 2 {
 		t.Errorf("Plan.Unmapped = %d, want 2 (dave, and eve though reactivated)", plan.Unmapped)
+	}
+	if plan.Reactivated != 2 {
+		t.Errorf("Plan.Reactivated = %d, want 2 (Bea, and eve though unmapped)", plan.Reactivated)
 	}
 	if plan.OutOfScope != 1 {
 		t.Errorf("Plan.OutOfScope = %d, want 1 (Carl)", plan.OutOfScope)

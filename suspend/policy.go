@@ -481,6 +481,14 @@ func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 	}
 }
 
+// LatestActivity returns a user's latest activity signal and its time under
+// --activity (ActivityAny or ActivityLogin; empty counts as any), as the
+// inactivity rule reads it; ok is false when the user has none.
+func LatestActivity(u *lm.User, activity string) (signalName string, at time.Time, ok bool) {
+	s, ok := latestSignal(u, activity == ActivityLogin && !u.APIOnly)
+	return s.name, s.at, ok
+}
+
 // latestSignal returns the most recent activity timestamp of u that is set,
 // of UI logins only with loginOnly. The signals are taken in a fixed order
 // (login, action, access, API tokens) and on a tie the earlier wins, so that
