@@ -48,6 +48,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		cutoffText: fmt.Sprintf("%s (%d days)", day(cutoff), opts.InactiveDays),
 		warnText:   fmt.Sprintf(" (--warn-days=%d)", opts.WarnDays),
 		activities: map[activityKey]string{},
+		days:       map[dateKey]string{},
 	}
 	plan := Plan{Now: now, Today: today, Cutoff: p.cutoff, GroupID: p.groupID}
 
@@ -112,7 +113,28 @@ type policy struct {
 	// activities and reasons hand every decision with the same text the same
 	// string: 50,000 users have about 1,600 different reasons.
 	activities map[activityKey]string
+	days       map[dateKey]string
 	reasons    intern.Strings
+}
+
+// dateKey is a day, as reasons print it.
+type dateKey struct {
+	year  int
+	month time.Month
+	day   int
+}
+
+// day prints t's date once per plan: upcoming users' reasons repeat a few
+// dozen dates.
+func (p *policy) day(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	k := dateKey{y, m, d}
+	if s, ok := p.days[k]; ok {
+		return s
+	}
+	s := day(t)
+	p.days[k] = s
+	return s
 }
 
 // activityKey is what the activity text says: the day, not the time.
@@ -263,7 +285,7 @@ func (p *policy) warnOrSuspend(d Decision, ex exemption, idle string) Decision {
 		d.Remember.FirstWarned = warned
 		if p.opts.HaveState {
 			suspendOn = later(suspendOn, warned.Add(days(p.opts.WarnDays)))
-			notice = p.reasons.Join("; notice since ", day(warned), p.warnText)
+			notice = p.reasons.Join("; notice since ", p.day(warned), p.warnText)
 		}
 	}
 	if past && !p.now.Before(suspendOn) {
@@ -273,7 +295,7 @@ func (p *policy) warnOrSuspend(d Decision, ex exemption, idle string) Decision {
 	if notice == "" {
 		notice = p.warnText
 	}
-	d.Reason = p.reasons.Join(idle, "; upcoming: suspended on ", day(suspendOn), " unless active before", notice)
+	d.Reason = p.reasons.Join(idle, "; upcoming: suspended on ", p.day(suspendOn), " unless active before", notice)
 	return d
 }
 
@@ -302,14 +324,14 @@ func (p *policy) idleText(d Decision, basis idleBasis) string {
 	case basisNever:
 		return p.reasons.Join(p.never(d.User), "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText)
 	case basisFirstSeen:
-		return p.reasons.Join(p.never(d.User), ", first seen ", day(d.IdleSince), ", ", p.where(d.IdleSince),
+		return p.reasons.Join(p.never(d.User), ", first seen ", p.day(d.IdleSince), ", ", p.where(d.IdleSince),
 			" cutoff ", p.cutoffText, "; --never-logged-in=", NeverLoggedInFirstSeen)
 	case basisReactivated:
 		before := p.never(d.User)
 		if d.Signal != "" {
-			before = p.reasons.Join("last activity ", day(d.LastActive), " (", d.Signal, ")")
+			before = p.reasons.Join("last activity ", p.day(d.LastActive), " (", d.Signal, ")")
 		}
-		return p.reasons.Join(before, ", but reactivated ", day(d.IdleSince), ", ", p.where(d.IdleSince), " cutoff ", p.cutoffText)
+		return p.reasons.Join(before, ", but reactivated ", p.day(d.IdleSince), ", ", p.where(d.IdleSince), " cutoff ", p.cutoffText)
 	}
 	return p.activity(d)
 }
@@ -333,7 +355,7 @@ func (p *policy) exemptText(ex exemption) string {
 	case ex.forever:
 		return p.reasons.Join("exempt by note tag ", strconv.Quote(ex.tag))
 	}
-	return p.reasons.Join("exempt until the end of ", day(ex.until.Add(-time.Nanosecond)), " (UTC) by note tag ", strconv.Quote(ex.tag))
+	return p.reasons.Join("exempt until the end of ", p.day(ex.until.Add(-time.Nanosecond)), " (UTC) by note tag ", strconv.Quote(ex.tag))
 }
 
 // keepIdle leaves the user alone with a reason that already describes its
@@ -385,7 +407,7 @@ func (p *policy) activity(d Decision) string {
 	}
 	where := p.where(d.LastActive)
 	y, m, dd := d.LastActive.UTC().Date()
-	if day(d.LastActive) == day(p.cutoff) {
+	if cy, cm, cd := p.cutoff.UTC().Date(); y == cy && m == cm && dd == cd {
 		// On the cutoff's own day the date alone would read "2026-08-30,
 		// before cutoff 2026-08-30": give both times.
 		return p.reasons.Join("last activity ", d.LastActive.UTC().Format(minuteLayout), " (", d.Signal, "), ", where,
