@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"lm-user-hygiene/internal/intern"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
 )
 
 // NewPlan decides, for every user, whether the assign step regroups it and
@@ -15,11 +17,20 @@ import (
 // NewPlan does no I/O and the same input always gives the same plan.
 func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) Plan {
 	p := newPlanner(groups, roles, opts, exclude)
+	p.sso = SSOCreators(users, opts.SSOCreatedBy)
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
 	for i := range users {
 		d := p.decide(&users[i])
-		if d.Outcome == OutcomeUnmapped {
+		if d.Outcome != OutcomeUnreadable && users[i].Status == lm.StatusActive && p.inSuspendedGroup(&users[i]) {
+			plan.Reactivated++
+		}
+		switch d.Outcome {
+		case OutcomeUnreadable:
+			plan.Unreadable++
+		case OutcomeUnmapped:
 			plan.Unmapped++
+		case OutcomeOutOfScope:
+			plan.OutOfScope++
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -55,6 +66,7 @@ type planner struct {
 	groups     []lm.Group
 	roleNames  map[int]string
 	roleGroups map[string]string // keys lower-cased
+	sso        map[string]bool   // createdBy value -> counts as SSO
 	reasons    intern.Strings
 }
 
@@ -134,9 +146,41 @@ func (p *planner) membership(u *lm.User) membership {
 	return m
 }
 
+// inSuspendedGroup reports whether one of u's groups is the suspended group.
+func (p *planner) inSuspendedGroup(u *lm.User) bool {
+	for _, id := range u.GroupIDs {
+		if g, ok := p.groupByID[id]; ok && p.isSuspended(g.Name) {
+			return true
+		}
+	}
+	return false
+}
+
+// idleReactivated tells, without state, why a reactivated user keeps its
+// groups: its latest activity is before the suspend cutoff (or there is
+// none). Empty when it is active again.
+func (p *planner) idleReactivated(u *lm.User) string {
+	name, at, ok := suspend.LatestActivity(u, p.opts.Activity)
+	cutoff := "the suspend cutoff"
+	if !p.opts.InactiveCutoff.IsZero() {
+		if ok && !at.Before(p.opts.InactiveCutoff) {
+			return ""
+		}
+		cutoff += " " + p.opts.InactiveCutoff.UTC().Format(time.DateOnly)
+	}
+	if !ok {
+		return p.reasons.Join("no activity, so idle past ", cutoff)
+	}
+	return p.reasons.Join("latest activity ", at.UTC().Format(time.DateOnly), " (", name, ") is before ", cutoff)
+}
+
 func (p *planner) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
 	switch {
+	case u.Unreadable != "":
+		d.Outcome = OutcomeUnreadable
+		d.Reason = p.reasons.Join("could not be read with confidence (", u.Unreadable, "): assign leaves it alone")
+		return d
 	case u.Status == lm.StatusSuspended:
 		d.Outcome, d.Reason = OutcomeSuspended, "suspended: assign never touches suspended users"
 		return d
@@ -157,7 +201,7 @@ func (p *planner) decide(u *lm.User) Decision {
 		d.Outcome, d.Reason = OutcomeGrouped, p.reasons.Join("already in ", groupNames(m.kept))
 		return d
 	}
-	sso := IsSSOCreated(u.CreatedBy)
+	sso := p.sso[u.CreatedBy]
 	if !reactivated && p.opts.Scope != ScopeAll && !sso {
 		d.Outcome = OutcomeOutOfScope
 		d.Reason = p.reasons.Join(fmt.Sprintf("ungrouped but not created by SSO (createdBy %q): --assign-scope=%s leaves it alone; use --assign-scope=%s to include it", u.CreatedBy, ScopeSSO, ScopeAll))
@@ -184,6 +228,15 @@ func (p *planner) decide(u *lm.User) Decision {
 			d.Reason = p.reasons.Join(who, ": no role maps to a group: ", describeUnmapped(unmapped), "; ", p.fixHint(unmapped))
 		}
 		return d
+	}
+
+	if reactivated && !p.opts.HaveState {
+		if idle := p.idleReactivated(u); idle != "" {
+			d.Outcome = OutcomeReactivatedKept
+			d.Reason = p.reasons.Join(who, ": ", idle,
+				", and without state the suspended group is the only memory of the reactivation: it keeps its groups until it is active again")
+			return d
+		}
 	}
 
 	d.Action = ActionRegroup

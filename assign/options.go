@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
 )
 
 // ParseRoleGroups reads the --role-groups value: role=Group pairs separated
@@ -69,6 +70,9 @@ func (o Options) Validate() error {
 	// regroup the users suspend has just parked there.
 	if lm.SameName(ungrouped, suspended) {
 		return fmt.Errorf("--ungrouped-group and --suspended-group both name %q: they must be different groups", ungrouped)
+	}
+	if o.Activity != "" && o.Activity != suspend.ActivityAny && o.Activity != suspend.ActivityLogin {
+		return fmt.Errorf("--activity must be %q or %q, not %q", suspend.ActivityAny, suspend.ActivityLogin, o.Activity)
 	}
 	return validateRoleGroups(o.RoleGroups)
 }

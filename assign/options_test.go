@@ -102,6 +102,8 @@ func TestValidate(t *testing.T) {
 		{"the defaults are valid", func(*Options) {}, ""},
 		{"scope all is valid", func(o *Options) { o.Scope = ScopeAll }, ""},
 		{"no role groups is valid", func(o *Options) { o.RoleGroups = nil }, ""},
+		{"activity login is valid", func(o *Options) { o.Activity = "login" }, ""},
+		{"an unknown activity is rejected", func(o *Options) { o.Activity = "ui" }, "--activity"},
 		{"an unknown scope is rejected", func(o *Options) { o.Scope = "everyone" }, "--assign-scope"},
 		{"an empty scope is rejected", func(o *Options) { o.Scope = "" }, "--assign-scope"},
 		{"scope is spelled in lower case", func(o *Options) { o.Scope = "SSO" }, "--assign-scope"},

@@ -4,12 +4,15 @@
 package assign
 
 import (
+	"regexp"
+	"time"
+
 	"lm-user-hygiene/lm"
 )
 
 // Scopes.
 const (
-	ScopeSSO = "sso" // only users whose createdBy mentions SAML or SSO
+	ScopeSSO = "sso" // only users whose createdBy says single sign-on (SSOCreators)
 	ScopeAll = "all" // every ungrouped user
 )
 
@@ -22,6 +25,25 @@ type Options struct {
 	UngroupedGroup string
 	SuspendedGroup string
 	CreateGroups   bool
+	// SSOCreatedBy (--sso-created-by), when set, replaces the whole test of
+	// which createdBy counts as SSO: a value matching it does, any other not.
+	SSOCreatedBy *regexp.Regexp
+	// HaveState tells whether the run keeps lifecycle memory (as
+	// suspend.Options.HaveState). With it a reactivated user is regrouped
+	// whatever its activity, since the memory keeps the suspend step from
+	// suspending it again at once.
+	HaveState bool
+	// InactiveCutoff is the suspend step's cutoff: the rules' clock minus
+	// --inactive-days, i.e. suspend.Plan.Cutoff (the run computes it the same
+	// way when the suspend step does not run). Without state the suspended
+	// group is the only memory of a reactivation, so a reactivated user whose
+	// latest activity (by Activity) is before it keeps its groups until it
+	// is active again. The zero time counts every reactivated user as idle:
+	// without state and without a cutoff none is regrouped.
+	InactiveCutoff time.Time
+	// Activity is --activity as the suspend step reads it
+	// (suspend.ActivityAny or suspend.ActivityLogin; empty: any).
+	Activity string
 }
 
 // Action is what the plan does to a user.
@@ -44,6 +66,10 @@ const (
 	OutcomeSuspended   Outcome = "suspended"    // suspended users are never touched
 	OutcomeAPIOnly     Outcome = "api_only"     // API-only users are never touched
 	OutcomeExcluded    Outcome = "excluded"     // being suspended by this run
+	OutcomeUnreadable  Outcome = "unreadable"   // could not be read with confidence: never touched
+	// OutcomeReactivatedKept is a reactivated user left in its groups: no
+	// state, and its latest activity is before InactiveCutoff.
+	OutcomeReactivatedKept Outcome = "reactivated_kept"
 )
 
 // Decision is the plan for one user, with a reason a person can read.
@@ -69,4 +95,12 @@ type Plan struct {
 	Decisions []Decision
 	// Unmapped counts users in scope that were left alone because no role maps.
 	Unmapped int
+	// OutOfScope counts ungrouped active humans left alone because of
+	// --assign-scope (OutcomeOutOfScope): the datapoint assign_out_of_scope.
+	OutOfScope int
+	// Unreadable counts users that could not be read (OutcomeUnreadable).
+	Unreadable int
+	// Reactivated counts every readable active user found in the suspended
+	// group, whatever its outcome (as suspend.Plan.Reactivated).
+	Reactivated int
 }

@@ -4,8 +4,10 @@ import (
 	"fmt"
 	"math/rand"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"lm-user-hygiene/lm"
@@ -39,12 +41,15 @@ var (
 
 const goneGroupID = 999 // an id no group has any more
 
+const day = 24 * time.Hour
+
 func testOptions() Options {
 	return Options{
 		RoleGroups:     map[string]string{"netops": "Network Operations", "readonly": "Viewers"},
 		Scope:          ScopeSSO,
 		UngroupedGroup: "Ungrouped",
 		SuspendedGroup: "Suspended",
+		HaveState:      true,
 	}
 }
 
@@ -61,6 +66,14 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 	apiOnly.APIOnly = true
 	namelessRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 101})
 	unknownRole := user(1, "sam", "SAML", []int{1}, lm.Role{ID: 777})
+	cutoff := time.Date(2026, 8, 30, 12, 0, 0, 0, time.UTC)
+	withLogin := func(u lm.User, at time.Time) lm.User { u.LastLoginOn = at.Unix(); return u }
+	withAction := func(u lm.User, at time.Time) lm.User { u.LastActionOn = at.Unix(); return u }
+	noState := func(o *Options) { o.HaveState = false; o.InactiveCutoff = cutoff }
+	unreadableUngrouped := user(1, "sam", "SAML", []int{1}, roleNetops)
+	unreadableUngrouped.Unreadable = "roles is null"
+	unreadableReactivated := user(1, "sam", "SAML", []int{2}, roleNetops)
+	unreadableReactivated.Unreadable = `status "Locked"`
 
 	tests := []struct {
 		name    string
@@ -268,6 +281,66 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			reasonHas: []string{"reactivated but still in Suspended", "billing -> billing (no such group)"},
 		},
 		{
+			name:   "without state, a reactivated user idle since before the suspend cutoff keeps its groups",
+			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff.Add(-time.Hour)),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reason: "reactivated but still in Suspended: latest activity 2026-08-30 (login) is before the suspend cutoff 2026-08-30, " +
+				"and without state the suspended group is the only memory of the reactivation: it keeps its groups until it is active again",
+		},
+		{
+			name:   "without state, a reactivated user with no activity keeps its groups",
+			user:   user(1, "sam", "SAML", []int{2}, roleReadonly),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"no activity, so idle past the suspend cutoff 2026-08-30"},
+		},
+		{
+			name:   "without state, a reactivated user active again since the cutoff is regrouped",
+			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11, 12},
+			reason: "reactivated but still in Suspended: roles readonly -> Viewers; keeps Admins",
+		},
+		{
+			name:   "without state, --activity=login judges a reactivated user by its login only",
+			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
+			opts:   func(o *Options) { noState(o); o.Activity = "login" },
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"latest activity 2026-08-29 (login)"},
+		},
+		{
+			name:   "without state, any activity counts by default",
+			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
+		},
+		{
+			name:   "without state and without a cutoff no reactivated user is regrouped",
+			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), time.Now()),
+			opts:   func(o *Options) { o.HaveState = false },
+			action: ActionNone, outcome: OutcomeReactivatedKept,
+			reasonHas: []string{"is before the suspend cutoff,"},
+		},
+		{
+			name:   "with state, a reactivated user is regrouped however long idle",
+			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-400*day)),
+			opts:   func(o *Options) { o.InactiveCutoff = cutoff },
+			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
+		},
+		{
+			name:   "without state, an idle reactivated user whose roles do not map is unmapped",
+			user:   user(1, "sam", "SAML", []int{2}, roleBilling),
+			opts:   noState,
+			action: ActionNone, outcome: OutcomeUnmapped, unmapped: []string{"billing"},
+		},
+		{
+			name:   "without state, an ungrouped user is regrouped whatever its activity",
+			user:   user(1, "sam", "SAML", []int{1}, roleNetops),
+			opts:   noState,
+			action: ActionRegroup, outcome: OutcomeRegroup, groupIDs: []int{10},
+		},
+		{
 			name:   "suspended users are never touched",
 			user:   suspended,
 			action: ActionNone, outcome: OutcomeSuspended,
@@ -277,6 +350,18 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			user:   disabled,
 			action: ActionNone, outcome: OutcomeSuspended,
 			reasonHas: []string{`status "locked"`},
+		},
+		{
+			name:   "an unreadable ungrouped SSO user is never regrouped",
+			user:   unreadableUngrouped,
+			action: ActionNone, outcome: OutcomeUnreadable,
+			reason: "could not be read with confidence (roles is null): assign leaves it alone",
+		},
+		{
+			name:   "an unreadable user in the suspended group is never regrouped",
+			user:   unreadableReactivated,
+			action: ActionNone, outcome: OutcomeUnreadable,
+			reasonHas: []string{`(status "Locked")`},
 		},
 		{
 			name:   "API-only users are never touched",
@@ -369,6 +454,9 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			if plan.Unmapped != wantUnmapped {
 				t.Errorf("Plan.Unmapped = %d, want %d", plan.Unmapped, wantUnmapped)
 			}
+			if want := tc.user.Unreadable != ""; (plan.Unreadable == 1) != want {
+				t.Errorf("Plan.Unreadable = %d for a user unreadable=%v", plan.Unreadable, want)
+			}
 			if d.User.ID != tc.user.ID || d.User.Username != tc.user.Username {
 				t.Errorf("decision is for user %d %q, want %d %q", d.User.ID, d.User.Username, tc.user.ID, tc.user.Username)
 			}
@@ -391,6 +479,11 @@ func TestNewPlanScopeFollowsCreatedBy(t *testing.T) {
 		{"Chief Admin", false},
 		{"", false},
 		{"jsso", false},
+		{"SAMLUser", true},
+		{"samlsso", true},
+		{"Single Sign-On", true},
+		{"JIT", true},
+		{"sso-admin@acme.com", false},
 	}
 	for _, tc := range tests {
 		t.Run(fmt.Sprintf("createdBy %q in scope sso: %v", tc.createdBy, tc.inScope), func(t *testing.T) {
@@ -406,6 +499,88 @@ func TestNewPlanScopeFollowsCreatedBy(t *testing.T) {
 				if d.Outcome != want {
 					t.Errorf("scope %s: outcome %s, want %s (reason %q)", scope, d.Outcome, want, d.Reason)
 				}
+			}
+		})
+	}
+}
+
+func TestNewPlanSSOScope(t *testing.T) {
+	tests := []struct {
+		name    string
+		users   []lm.User
+		opts    func(*Options)
+		outcome map[string]Outcome
+		out     int // Plan.OutOfScope
+	}{
+		{
+			name: "scope sso leaves users created by a person called like an SSO word out of scope",
+			users: []lm.User{
+				user(1, "ann", "sso", []int{1}, roleNetops),
+				user(2, "SSO", "LogicMonitor", []int{10}, roleNetops),
+				user(3, "bob", "SAML", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "SSO": OutcomeGrouped, "bob": OutcomeRegroup},
+			out:     1,
+		},
+		{
+			name: "scope sso leaves users created by an e-mail address out of scope",
+			users: []lm.User{
+				user(1, "ann", "sso-admin@acme.com", []int{1}, roleNetops),
+				user(2, "bob", "Single Sign-On", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "bob": OutcomeRegroup},
+			out:     1,
+		},
+		{
+			name: "--sso-created-by replaces the test",
+			opts: func(o *Options) { o.SSOCreatedBy = regexp.MustCompile(`^okta$`) },
+			users: []lm.User{
+				user(1, "ann", "okta", []int{1}, roleNetops),
+				user(2, "bob", "SAML", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeRegroup, "bob": OutcomeOutOfScope},
+			out:     1,
+		},
+		{
+			name: "counts only ungrouped active humans as out of scope",
+			users: func() []lm.User {
+				bot := user(3, "bot", "LogicMonitor", []int{1}, roleNetops)
+				bot.APIOnly = true
+				gone := user(4, "gone", "LogicMonitor", []int{1}, roleNetops)
+				gone.Status = lm.StatusSuspended
+				return []lm.User{
+					user(1, "ann", "LogicMonitor", []int{1}, roleNetops),
+					user(2, "cid", "LogicMonitor", []int{12}, roleNetops),
+					bot, gone,
+				}
+			}(),
+			outcome: map[string]Outcome{"ann": OutcomeOutOfScope, "cid": OutcomeGrouped, "bot": OutcomeAPIOnly, "gone": OutcomeSuspended},
+			out:     1,
+		},
+		{
+			name: "scope all leaves no one out of scope",
+			opts: func(o *Options) { o.Scope = ScopeAll },
+			users: []lm.User{
+				user(1, "ann", "sso-admin@acme.com", []int{1}, roleNetops),
+			},
+			outcome: map[string]Outcome{"ann": OutcomeRegroup},
+			out:     0,
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			opts := testOptions()
+			if tc.opts != nil {
+				tc.opts(&opts)
+			}
+			plan := NewPlan(tc.users, testGroups, testRoles, opts, nil)
+			for _, d := range plan.Decisions {
+				if want := tc.outcome[d.User.Username]; d.Outcome != want {
+					t.Errorf("%s: outcome %s, want %s (reason %q)", d.User.Username, d.Outcome, want, d.Reason)
+				}
+			}
+			if plan.OutOfScope != tc.out {
+				t.Errorf("Plan.OutOfScope = %d, want %d", plan.OutOfScope, tc.out)
 			}
 		})
 	}
@@ -448,6 +623,12 @@ func TestNewPlanOrdersRegroupsFirstThenTheRestByUsername(t *testing.T) {
 	}
 	if plan.Unmapped != 2 {
 		t.Errorf("Plan.Unmapped = %d, want 2 (dave, and eve though reactivated)", plan.Unmapped)
+	}
+	if plan.Reactivated != 2 {
+		t.Errorf("Plan.Reactivated = %d, want 2 (Bea, and eve though unmapped)", plan.Reactivated)
+	}
+	if plan.OutOfScope != 1 {
+		t.Errorf("Plan.OutOfScope = %d, want 1 (Carl)", plan.OutOfScope)
 	}
 }
 

@@ -3,7 +3,6 @@ package suspend
 import (
 	"errors"
 	"fmt"
-	"path"
 	"strings"
 )
 
@@ -21,8 +20,15 @@ func (o Options) Validate() error {
 		return fmt.Errorf("--inactive-days must be at most %d", maxInactiveDays)
 	case o.Activity != ActivityAny && o.Activity != ActivityLogin:
 		return fmt.Errorf("--activity must be %q or %q, not %q", ActivityAny, ActivityLogin, o.Activity)
-	case o.NeverLoggedIn != NeverLoggedInSkip && o.NeverLoggedIn != NeverLoggedInSuspend:
-		return fmt.Errorf("--never-logged-in must be %q or %q, not %q", NeverLoggedInSkip, NeverLoggedInSuspend, o.NeverLoggedIn)
+	case o.NeverLoggedIn != NeverLoggedInFirstSeen && o.NeverLoggedIn != NeverLoggedInSkip && o.NeverLoggedIn != NeverLoggedInSuspend:
+		return fmt.Errorf("--never-logged-in must be %q, %q or %q, not %q",
+			NeverLoggedInFirstSeen, NeverLoggedInSkip, NeverLoggedInSuspend, o.NeverLoggedIn)
+	case o.WarnDays < 0:
+		return errors.New("--warn-days must be 0 (off) or more")
+	case o.WarnDays >= o.InactiveDays:
+		// The notice would start before the user was idle at all.
+		return fmt.Errorf("--warn-days (%d) must be less than --inactive-days (%d): lower it, or 0 to turn warnings off",
+			o.WarnDays, o.InactiveDays)
 	// Written as a negated range so that NaN is refused too.
 	case !(o.MaxSuspendPercent >= 0 && o.MaxSuspendPercent <= 100):
 		return fmt.Errorf("--max-suspend-percent must be between 0 and 100, not %g", o.MaxSuspendPercent)
@@ -35,20 +41,11 @@ func (o Options) Validate() error {
 		return errors.New("--suspended-group must not be empty")
 	}
 	for _, p := range o.ProtectUsers {
-		// path.Match checks the whole pattern when the name does not match,
-		// so matching against "" finds every malformed pattern.
-		if _, err := path.Match(strings.ToLower(p), ""); err != nil {
+		if !validGlob(p) {
 			return fmt.Errorf("--protect-users pattern %q is not a valid glob (use *, ? and [...])", p)
 		}
 	}
 	return nil
-}
-
-// MatchGlob reports whether name matches the path.Match pattern, ignoring
-// case as the portal does. A malformed pattern matches nothing.
-func MatchGlob(pattern, name string) bool {
-	ok, err := path.Match(strings.ToLower(pattern), strings.ToLower(name))
-	return err == nil && ok
 }
 
 // ParseList splits a comma-separated flag value into its non-empty,

@@ -19,14 +19,22 @@ const (
 const (
 	NeverLoggedInSkip    = "skip"
 	NeverLoggedInSuspend = "suspend"
+	// NeverLoggedInFirstSeen suspends a user with no activity at all once the
+	// tool first saw it more than InactiveDays ago (warned before). It needs
+	// state: without it, it acts as skip.
+	NeverLoggedInFirstSeen = "first-seen"
 )
+
+// DefaultWarnDays is --warn-days when it is not set. The zero value of
+// Options.WarnDays means off.
+const DefaultWarnDays = 14
 
 // Options is the suspend policy in force.
 type Options struct {
 	InactiveDays      int
 	Activity          string
 	SuspendedGroup    string
-	ProtectUsers      []string // usernames or path.Match globs, case-insensitive
+	ProtectUsers      []string // usernames, else globs (see MatchEntry), case-insensitive
 	ProtectRoles      []string
 	MinAdmins         int
 	AdminRoles        []string
@@ -36,6 +44,41 @@ type Options struct {
 	// TokenAccessID is the access id of the LMv1 token the run uses; the user
 	// holding it is never suspended. Empty with a bearer token.
 	TokenAccessID string
+	// WarnDays (--warn-days) is the notice: a user idle for longer than
+	// InactiveDays-WarnDays is upcoming and, with state, is suspended only
+	// once it has been upcoming for WarnDays. 0 = off (no upcoming users and
+	// no grace).
+	WarnDays int
+	// HaveState tells whether the run keeps lifecycle memory: --state is not
+	// off and the state file could be used. Without it there is no grace,
+	// --never-logged-in=first-seen acts as skip, and the memory passed to
+	// NewPlan is ignored.
+	HaveState bool
+}
+
+// Clock is when the rules are evaluated.
+type Clock struct {
+	// Now is the moment the rules are evaluated at: the time of the run, or
+	// the end of the --as-of day (UTC).
+	Now time.Time
+	// Today is the real time of this run (zero: Now). With --as-of the plan
+	// is as if the tool ran every day from Today until Now.
+	Today time.Time
+}
+
+// Memory is what the tool remembers of one user between runs; a zero time is
+// "not recorded".
+type Memory struct {
+	// FirstSeen is when the tool first saw the user: the clock of
+	// --never-logged-in=first-seen.
+	FirstSeen time.Time
+	// FirstWarned is when the user became upcoming (the notice began); the
+	// grace counts from it.
+	FirstWarned time.Time
+	// Reactivated is when the tool first saw the user active in the
+	// suspended group (or when undo made it active): its inactivity counts
+	// from then.
+	Reactivated time.Time
 }
 
 // Action is what the plan does to a user.
@@ -62,8 +105,22 @@ const (
 	OutcomeAdminGuard       Outcome = "admin_guard"       // kept to hold --min-admins
 	OutcomeAlreadySuspended Outcome = "already_suspended" // suspended and only in the suspended group
 	OutcomeOutsideGroup     Outcome = "outside_group"     // suspended but in other groups: move
+	// OutcomeUpcoming is idle past InactiveDays-WarnDays: suspended on
+	// Decision.SuspendOn unless active before. With state it also covers a
+	// user past the cutoff whose notice has not yet run WarnDays.
+	OutcomeUpcoming Outcome = "upcoming"
+	// OutcomeExempt is exempted by an lmuh:exempt tag in its note and would
+	// otherwise be upcoming or suspended.
+	OutcomeExempt Outcome = "exempt"
+	// OutcomeReactivated is active but in the suspended group: a person
+	// reactivated it, and this run does not suspend it.
+	OutcomeReactivated Outcome = "reactivated"
 	// OutcomeUnknownStatus is a status the API does not document: left alone.
 	OutcomeUnknownStatus Outcome = "unknown_status"
+	// OutcomeUnreadable is a user that could not be read with confidence
+	// (lm.User.Unreadable): never suspended or moved, never counted by the
+	// breaker.
+	OutcomeUnreadable Outcome = "unreadable"
 )
 
 // Activity signal names, as they appear in Decision.Signal and in reasons.
@@ -86,31 +143,59 @@ type Decision struct {
 	// "api_token"), empty when there was none; LastActive is its time.
 	Signal     string
 	LastActive time.Time
+	// IdleSince is when the user's inactivity counts from: LastActive, or
+	// with state the day it was first seen reactivated when that is later,
+	// or for a user with no activity its first-seen day (first-seen) or
+	// the zero time (--never-logged-in=suspend). Zero for users the rules
+	// did not reach (unreadable, suspended, protected, ...).
+	IdleSince time.Time
+	// SuspendOn is, for an upcoming user, the moment from which a run
+	// suspends it unless it is active before.
+	SuspendOn time.Time
 	// Groups is the complete desired group list of a suspend or move: the
 	// suspended group's id when it exists (GroupID != 0), else empty and the
 	// group must be created first (NewGroup).
 	GroupIDs []int
 	NewGroup string
+	// Remember is the memory the state should hold for this user after the
+	// run, whatever the run then applies. For an unreadable user it is the
+	// memory recorded before (its id may be wrong: store nothing).
+	Remember Memory
+	// Warning, when set, is a malformed exemption tag in the user's note,
+	// for the run to warn about (the tag exempts).
+	Warning string
 }
 
 // Plan is the suspend step's decision over a whole portal.
 type Plan struct {
-	Now    time.Time
-	Cutoff time.Time
+	Now    time.Time // Clock.Now
+	Today  time.Time // Clock.Today (Now when it was zero)
+	Cutoff time.Time // Now - InactiveDays
 	// Decisions holds one entry per user: suspensions first (oldest activity
 	// first, never-active first of all, ties by username), then moves (by
 	// username), then the rest (by username).
 	Decisions []Decision
 	// Considered is the breaker's denominator: active humans, plus active
-	// API-only users when they are included.
+	// API-only users when they are included; unreadable users never.
 	Considered int
-	// InactiveFound is the breaker's numerator: users the inactivity rule would
-	// suspend after the exclusions, before the admin guard and the cap.
+	// InactiveFound is the breaker's numerator: users past the cutoff after
+	// the exclusions (exempt users are excluded), before the admin guard and
+	// the cap. Users held by the grace count: they look inactive, and the
+	// breaker judges the data, not the notice.
 	InactiveFound int
+	// Upcoming counts OutcomeUpcoming decisions (suspend_upcoming).
+	Upcoming int
+	// ExemptSkipped counts OutcomeExempt decisions (exempt_skipped).
+	ExemptSkipped int
+	// Reactivated counts the active users found in the suspended group, all
+	// OutcomeReactivated (reactivated_kept).
+	Reactivated int
 	// Tripped is set when InactiveFound/Considered exceeds MaxSuspendPercent:
 	// then the run must write nothing at all.
 	Tripped    bool
 	TripReason string
+	// Unreadable counts users that could not be read (OutcomeUnreadable).
+	Unreadable int
 	// GroupID is the suspended group's id, 0 when it does not exist yet.
 	GroupID int
 }

@@ -67,10 +67,11 @@ func token(accessID string, lastUsed int64) userOption {
 		u.APITokens = append(u.APITokens, lm.APIToken{AccessID: accessID, Enabled: true, LastUsedOn: lastUsed})
 	}
 }
-func apiOnly() userOption          { return func(u *lm.User) { u.APIOnly = true } }
-func suspended() userOption        { return func(u *lm.User) { u.Status = lm.StatusSuspended } }
-func status(s string) userOption   { return func(u *lm.User) { u.Status = s } }
-func groups(ids ...int) userOption { return func(u *lm.User) { u.GroupIDs = ids } }
+func apiOnly() userOption              { return func(u *lm.User) { u.APIOnly = true } }
+func suspended() userOption            { return func(u *lm.User) { u.Status = lm.StatusSuspended } }
+func status(s string) userOption       { return func(u *lm.User) { u.Status = s } }
+func groups(ids ...int) userOption     { return func(u *lm.User) { u.GroupIDs = ids } }
+func unreadable(why string) userOption { return func(u *lm.User) { u.Unreadable = why } }
 func roles(names ...string) userOption {
 	return func(u *lm.User) {
 		u.Roles = nil
@@ -292,6 +293,24 @@ func TestNewPlanRules(t *testing.T) {
 			},
 		},
 		{
+			name: "never suspends a protected username as written, even one that looks like a glob",
+			opts: func(o *Options) {
+				o.ProtectUsers = []string{`CORP\breakglass`, "ops[1]@acme.com", "breakglass*"}
+			},
+			users: []lm.User{
+				user(`corp\BreakGlass`, login(secs(200*day1))),
+				user("ops[1]@acme.com", login(secs(200*day1))),
+				user("ops2@acme.com", login(secs(200*day1))),
+				user("breakglass/eu@acme.com", login(secs(200*day1))),
+			},
+			want: map[string]want{
+				`corp\BreakGlass`:        {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`--protect-users pattern "CORP\\breakglass"`}},
+				"ops[1]@acme.com":        {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`pattern "ops[1]@acme.com"`}},
+				"ops2@acme.com":          {ActionSuspend, OutcomeInactive, SignalLogin, nil},
+				"breakglass/eu@acme.com": {ActionNone, OutcomeProtectedUser, SignalLogin, []string{`pattern "breakglass*"`}},
+			},
+		},
+		{
 			name: "never suspends holders of a protected role, ignoring case",
 			opts: func(o *Options) { o.ProtectRoles = []string{"Auditor", "breakglass"} },
 			users: []lm.User{
@@ -445,6 +464,33 @@ func TestNewPlanRules(t *testing.T) {
 			want: map[string]want{"odd": {ActionNone, OutcomeUnknownStatus, SignalLogin, []string{`"locked"`}}},
 		},
 		{
+			name: "never suspends or moves an unreadable user, whatever it looks like",
+			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend },
+			users: []lm.User{
+				user("idle", unreadable(`adminGroupIds is null`), login(secs(200*day1))),
+				user("parked", unreadable(`roles is absent`), suspended(), groups(staffID)),
+				user("odd", unreadable(`status "locked"`), status("locked")),
+				user("ghost", unreadable(`id "x1" is not a number`)),
+			},
+			want: map[string]want{
+				"idle":   {ActionNone, OutcomeUnreadable, "", []string{"could not be read with confidence (adminGroupIds is null): left alone"}},
+				"parked": {ActionNone, OutcomeUnreadable, "", []string{"(roles is absent)"}},
+				"odd":    {ActionNone, OutcomeUnreadable, "", []string{`(status "locked")`}},
+				"ghost":  {ActionNone, OutcomeUnreadable, "", []string{`(id "x1" is not a number)`}},
+			},
+		},
+		{
+			name: "admin guard does not count an unreadable admin as holding the minimum",
+			users: []lm.User{
+				user("admin-unreadable", unreadable("adminGroupIds is null"), login(secs(1*day1)), roles("administrator")),
+				user("admin", login(secs(300*day1)), roles("administrator")),
+			},
+			want: map[string]want{
+				"admin-unreadable": {ActionNone, OutcomeUnreadable, "", nil},
+				"admin":            {ActionNone, OutcomeAdminGuard, SignalLogin, nil},
+			},
+		},
+		{
 			name: "applies the exclusions before the never-logged-in rule",
 			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend; o.ProtectUsers = []string{"keep*"} },
 			users: []lm.User{
@@ -471,7 +517,7 @@ func TestNewPlanRules(t *testing.T) {
 				grps = defaultGroups
 			}
 			users := withIDs(tt.users)
-			plan := NewPlan(users, grps, opts, now)
+			plan := NewPlan(users, grps, opts, Clock{Now: now}, nil)
 			got := byUsername(t, plan, len(users))
 			groupID := findGroup(grps, opts.SuspendedGroup)
 			for name, w := range tt.want {
@@ -543,7 +589,7 @@ func TestNewPlanCreatesMissingSuspendedGroup(t *testing.T) {
 	})
 	opts := defaultOptions()
 	opts.SuspendedGroup = "Dormant"
-	plan := NewPlan(users, defaultGroups, opts, now)
+	plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, nil)
 	if plan.GroupID != 0 {
 		t.Fatalf("GroupID = %d, want 0 for a missing group", plan.GroupID)
 	}
@@ -564,7 +610,7 @@ func TestNewPlanCreatesMissingSuspendedGroup(t *testing.T) {
 		t.Errorf("fresh: groups %v new %q, want none", d.GroupIDs, d.NewGroup)
 	}
 
-	plan = NewPlan(users, defaultGroups, defaultOptions(), now)
+	plan = NewPlan(users, defaultGroups, defaultOptions(), Clock{Now: now}, nil)
 	if plan.GroupID != suspendedID {
 		t.Errorf("GroupID = %d, want %d", plan.GroupID, suspendedID)
 	}
@@ -639,6 +685,14 @@ func TestNewPlanBreaker(t *testing.T) {
 			wantConsidered: 11, wantFound: 1, wantTripped: false,
 		},
 		{
+			name: "counts unreadable users neither as inactive nor as considered",
+			users: append(crowd(5, 1),
+				user("unread1", unreadable("roles is null"), login(secs(200*day1))),
+				user("unread2", unreadable("adminGroupIds is absent"), login(secs(200*day1))),
+			),
+			wantConsidered: 5, wantFound: 1, wantTripped: false,
+		},
+		{
 			name: "counts never-logged-in users and included API-only users when they would be suspended",
 			opts: func(o *Options) {
 				o.NeverLoggedIn = NeverLoggedInSuspend
@@ -649,6 +703,36 @@ func TestNewPlanBreaker(t *testing.T) {
 				user("bot", apiOnly(), token("b", secs(200*day1))),
 			),
 			wantConsidered: 10, wantFound: 2, wantTripped: false,
+		},
+		{
+			name:           "counts users held by the grace as inactive: they look inactive all the same",
+			opts:           stateful,
+			users:          crowd(10, 3),
+			wantConsidered: 10, wantFound: 3, wantTripped: true,
+		},
+		{
+			name: "does not count exempt users as inactive but counts them as considered",
+			users: append(crowd(10, 0),
+				user("glass1", login(secs(200*day1)), note("lmuh:exempt")),
+				user("glass2", login(secs(200*day1)), note("lmuh:exempt-until=2099-01-01")),
+				user("glass3", login(secs(200*day1)), note("lmuh:exempt-for-now")),
+			),
+			wantConsidered: 13, wantFound: 0, wantTripped: false,
+		},
+		{
+			name:           "does not count upcoming users not yet past the cutoff",
+			opts:           stateless,
+			users:          append(crowd(10, 0), user("soon1", login(secs(80*day1))), user("soon2", login(secs(80*day1))), user("soon3", login(secs(80*day1)))),
+			wantConsidered: 13, wantFound: 0, wantTripped: false,
+		},
+		{
+			name: "does not count reactivated users as inactive but counts them as considered",
+			users: append(crowd(10, 0),
+				user("back1", groups(suspendedID), login(secs(200*day1))),
+				user("back2", groups(suspendedID), login(secs(200*day1))),
+				user("back3", groups(suspendedID, staffID), login(secs(200*day1))),
+			),
+			wantConsidered: 13, wantFound: 0, wantTripped: false,
 		},
 		{
 			name: "counts users the admin guard keeps, since it runs after the breaker count",
@@ -669,7 +753,7 @@ func TestNewPlanBreaker(t *testing.T) {
 				tt.opts(&opts)
 			}
 			users := withIDs(tt.users)
-			plan := NewPlan(users, defaultGroups, opts, now)
+			plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, nil)
 			byUsername(t, plan, len(users))
 			if plan.Considered != tt.wantConsidered || plan.InactiveFound != tt.wantFound || plan.Tripped != tt.wantTripped {
 				t.Fatalf("considered %d found %d tripped %v, want %d %d %v (%s)",
@@ -691,7 +775,7 @@ func TestNewPlanTrippedPlanStillListsDecisions(t *testing.T) {
 	})
 	opts := defaultOptions()
 	opts.MaxSuspendPercent = 50
-	plan := NewPlan(users, defaultGroups, opts, now)
+	plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, nil)
 	if !plan.Tripped {
 		t.Fatal("breaker did not trip at 2 of 3")
 	}
@@ -736,7 +820,7 @@ func TestNewPlanOrder(t *testing.T) {
 	}
 	// The order must not depend on the order the API listed users in.
 	for _, in := range [][]lm.User{users, reversed(users)} {
-		plan := NewPlan(in, defaultGroups, opts, now)
+		plan := NewPlan(in, defaultGroups, opts, Clock{Now: now}, nil)
 		var got []string
 		for _, d := range plan.Decisions {
 			got = append(got, d.User.Username)
@@ -755,7 +839,7 @@ func reversed(users []lm.User) []lm.User {
 
 func TestNewPlanCutoff(t *testing.T) {
 	opts := defaultOptions()
-	plan := NewPlan(nil, nil, opts, now)
+	plan := NewPlan(nil, nil, opts, Clock{Now: now}, nil)
 	if want := now.Add(-90 * day1); !plan.Cutoff.Equal(want) || !plan.Now.Equal(now) {
 		t.Errorf("cutoff %v now %v, want %v %v", plan.Cutoff, plan.Now, want, now)
 	}
@@ -778,7 +862,7 @@ func TestNewPlanPointsIntoTheUsersAndLeavesThemAlone(t *testing.T) {
 		before[i].Roles = slices.Clone(u.Roles)
 		before[i].APITokens = slices.Clone(u.APITokens)
 	}
-	plan := NewPlan(users, defaultGroups, defaultOptions(), now)
+	plan := NewPlan(users, defaultGroups, defaultOptions(), Clock{Now: now}, nil)
 	for _, d := range plan.Decisions {
 		i := slices.IndexFunc(users, func(u lm.User) bool { return u.ID == d.User.ID })
 		if i < 0 || d.User != &users[i] {
@@ -803,7 +887,7 @@ func TestNewPlanSharesEqualReasons(t *testing.T) {
 		user("api-a", apiOnly()),
 		user("api-b", apiOnly()),
 	})
-	got := byUsername(t, NewPlan(users, defaultGroups, defaultOptions(), now), len(users))
+	got := byUsername(t, NewPlan(users, defaultGroups, defaultOptions(), Clock{Now: now}, nil), len(users))
 	for _, pair := range [][2]string{{"fresh-a", "fresh-b"}, {"idle-a", "idle-b"}, {"api-a", "api-b"}} {
 		a, b := got[pair[0]].Reason, got[pair[1]].Reason
 		if a != b {

@@ -23,30 +23,59 @@ const dateLayout = "2006-01-02"
 const minuteLayout = "2006-01-02 15:04:05 UTC"
 
 // NewPlan decides, for every user, whether the inactivity policy suspends
-// it, moves it to the suspended group, or leaves it alone, and why. The
-// options are expected to have passed Validate; now is the run's clock.
-func NewPlan(users []lm.User, groups []lm.Group, opts Options, now time.Time) Plan {
-	cutoff := now.Add(-time.Duration(opts.InactiveDays) * 24 * time.Hour)
+// it, moves it to the suspended group, warns of its suspension, or leaves it
+// alone, and why. The options are expected to have passed Validate. memory
+// holds what earlier runs remembered, by user id (nil or a missing id: not
+// recorded); it is read only with opts.HaveState.
+func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memory map[int]Memory) Plan {
+	now, today := clock.Now, clock.Today
+	if today.IsZero() {
+		today = now
+	}
+	if !opts.HaveState {
+		memory = nil
+	}
+	cutoff := now.Add(-days(opts.InactiveDays))
 	p := &policy{
 		opts:       opts,
 		now:        now,
+		today:      today,
 		cutoff:     cutoff,
+		warnAt:     now.Add(-days(opts.InactiveDays - opts.WarnDays)),
+		memory:     memory,
 		groupID:    findGroup(groups, opts.SuspendedGroup),
 		groupText:  strconv.Quote(opts.SuspendedGroup),
 		cutoffText: fmt.Sprintf("%s (%d days)", day(cutoff), opts.InactiveDays),
+		warnText:   fmt.Sprintf(" (--warn-days=%d)", opts.WarnDays),
 		activities: map[activityKey]string{},
+		days:       map[dateKey]string{},
 	}
-	plan := Plan{Now: now, Cutoff: p.cutoff, GroupID: p.groupID}
+	plan := Plan{Now: now, Today: today, Cutoff: p.cutoff, GroupID: p.groupID}
 
 	plan.Decisions = make([]Decision, 0, len(users))
 	for i := range users {
 		u := &users[i]
 		d := p.decide(u)
-		if isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers) {
+		switch {
+		case d.Outcome == OutcomeUnreadable:
+			// Neither inactive nor considered: the breaker judges the data
+			// that could be read, and the unreadable-users rule the rest.
+			plan.Unreadable++
+		case isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers):
 			plan.Considered++
 		}
-		if d.Action == ActionSuspend {
+		switch d.Outcome {
+		case OutcomeInactive:
 			plan.InactiveFound++
+		case OutcomeUpcoming:
+			plan.Upcoming++
+			if d.IdleSince.Before(cutoff) { // held by the grace: looks inactive all the same
+				plan.InactiveFound++
+			}
+		case OutcomeExempt:
+			plan.ExemptSkipped++
+		case OutcomeReactivated:
+			plan.Reactivated++
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -70,17 +99,42 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, now time.Time) Pl
 // policy holds what every per-user decision needs.
 type policy struct {
 	opts    Options
-	now     time.Time
+	now     time.Time // the rules' clock
+	today   time.Time // the real time of the run
 	cutoff  time.Time
+	warnAt  time.Time // idle since before this: upcoming (the cutoff when warnings are off)
+	memory  map[int]Memory
 	groupID int // 0 when the suspended group does not exist yet
 
 	// The texts every reason repeats, made once per plan.
 	groupText  string // the suspended group's name, quoted
 	cutoffText string
+	warnText   string
 	// activities and reasons hand every decision with the same text the same
 	// string: 50,000 users have about 1,600 different reasons.
 	activities map[activityKey]string
+	days       map[dateKey]string
 	reasons    intern.Strings
+}
+
+// dateKey is a day, as reasons print it.
+type dateKey struct {
+	year  int
+	month time.Month
+	day   int
+}
+
+// day prints t's date once per plan: upcoming users' reasons repeat a few
+// dozen dates.
+func (p *policy) day(t time.Time) string {
+	y, m, d := t.UTC().Date()
+	k := dateKey{y, m, d}
+	if s, ok := p.days[k]; ok {
+		return s
+	}
+	s := day(t)
+	p.days[k] = s
+	return s
 }
 
 // activityKey is what the activity text says: the day, not the time.
@@ -98,14 +152,37 @@ type signal struct {
 	at   time.Time
 }
 
+// idleBasis is what a user's inactivity counts from, for its reason.
+type idleBasis int
+
+const (
+	basisActivity    idleBasis = iota // its latest signal
+	basisReactivated                  // the day it was first seen reactivated
+	basisFirstSeen                    // the day the tool first saw it (no activity)
+	basisNever                        // no activity and --never-logged-in=suspend
+)
+
 func (p *policy) decide(u *lm.User) Decision {
 	d := Decision{User: u, Action: ActionNone}
+	mem := p.memory[u.ID]
+	if u.Unreadable != "" {
+		d.Outcome, d.Remember = OutcomeUnreadable, mem
+		d.Reason = p.reasons.Join("could not be read with confidence (", u.Unreadable, "): left alone")
+		return d
+	}
+	// A warning stands only while the user stays upcoming: every other
+	// outcome clears it, so that the next time notice starts afresh.
+	d.Remember = Memory{FirstSeen: mem.FirstSeen, Reactivated: mem.Reactivated}
+	if d.Remember.FirstSeen.IsZero() {
+		d.Remember.FirstSeen = p.today
+	}
 	if last, ok := latestSignal(u, p.loginOnly(u)); ok {
 		d.Signal, d.LastActive = last.name, last.at
 	}
 
 	switch {
 	case isStatus(u, lm.StatusSuspended):
+		d.Remember.Reactivated = time.Time{}
 		if onlyIn(u.GroupIDs, p.groupID) {
 			return p.keep(d, OutcomeAlreadySuspended, "suspended and only in group "+p.groupText)
 		}
@@ -115,6 +192,20 @@ func (p *policy) decide(u *lm.User) Decision {
 		return d
 	case !isStatus(u, lm.StatusActive):
 		return p.keep(d, OutcomeUnknownStatus, fmt.Sprintf("status %q is neither active nor suspended", u.Status))
+	case p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID):
+		// Without state the group is the only memory of that decision, so
+		// this run must not undo it; assign regroups the user.
+		if d.Remember.Reactivated.IsZero() {
+			d.Remember.Reactivated = p.today
+		}
+		return p.keep(d, OutcomeReactivated, p.reasons.Join("active but in group ", p.groupText,
+			": reactivated by a person, so this run does not suspend it"))
+	}
+
+	ex, tagged := parseExemption(u.Note)
+	if tagged && ex.malformed != "" {
+		d.Warning = p.reasons.Join("note tag ", strconv.Quote(ex.malformed),
+			" is malformed, so it exempts the user: write lmuh:exempt, or lmuh:exempt-until=YYYY-MM-DD")
 	}
 
 	if p.ownsRunToken(u) {
@@ -130,8 +221,9 @@ func (p *policy) decide(u *lm.User) Decision {
 		return p.keep(d, OutcomeAPIOnly, "API-only user and --include-api-users is not set")
 	}
 	// Every timestamp is checked, counted or not: one from the future means
-	// the portal's data cannot be trusted for this user.
-	if ahead, ok := latestSignal(u, false); ok && ahead.at.After(p.now.Add(futureSkew)) {
+	// the portal's data cannot be trusted for this user. The real clock
+	// judges it, not --as-of.
+	if ahead, ok := latestSignal(u, false); ok && ahead.at.After(p.today.Add(futureSkew)) {
 		d.Signal, d.LastActive = ahead.name, ahead.at
 		d.Action, d.Outcome = ActionNone, OutcomeFutureActivity
 		d.Reason = fmt.Sprintf("activity %s (%s) is in the future; timestamp suspect; cutoff %s",
@@ -139,25 +231,138 @@ func (p *policy) decide(u *lm.User) Decision {
 		return d
 	}
 
+	basis := basisActivity
+	d.IdleSince = d.LastActive
 	if d.Signal == "" {
-		never := "never logged in"
 		switch {
-		case u.APIOnly:
-			never = "never logged in and API token never used"
-		case p.opts.Activity == ActivityLogin:
-			never = "never logged in (--activity=login counts UI logins only)"
-		}
-		if p.opts.NeverLoggedIn != NeverLoggedInSuspend {
+		case p.opts.NeverLoggedIn == NeverLoggedInSuspend:
+			basis = basisNever
+		case p.opts.NeverLoggedIn == NeverLoggedInFirstSeen && p.opts.HaveState:
+			basis, d.IdleSince = basisFirstSeen, d.Remember.FirstSeen
+		default:
 			d.Outcome = OutcomeNeverLoggedIn
-			d.Reason = p.reasons.Join(never, "; --never-logged-in=", NeverLoggedInSkip, "; cutoff ", p.cutoffText)
+			d.Reason = p.reasons.Join(p.never(u), "; --never-logged-in=", p.skipText(), "; cutoff ", p.cutoffText)
 			return d
 		}
-		return p.suspend(d, p.reasons.Join(never, "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText))
 	}
-	if d.LastActive.Before(p.cutoff) {
-		return p.suspend(d, p.activity(d))
+	if r := mem.Reactivated; r.After(d.IdleSince) { // memory is nil without state
+
+		basis, d.IdleSince = basisReactivated, r
 	}
-	return p.keep(d, OutcomeRecentlyActive, "")
+	idle := p.idleText(d, basis)
+
+	if !d.IdleSince.Before(p.warnAt) {
+		return p.keepIdle(d, OutcomeRecentlyActive, idle)
+	}
+	if tagged && (ex.forever || p.now.Before(ex.until)) {
+		return p.keepIdle(d, OutcomeExempt, p.reasons.Join(p.exemptText(ex), "; ", idle))
+	}
+	return p.warnOrSuspend(d, ex, idle)
+}
+
+// warnOrSuspend decides a user idle past the warning threshold and not
+// exempt: upcoming, or suspended once past the cutoff and, with state, after
+// WarnDays of notice.
+func (p *policy) warnOrSuspend(d Decision, ex exemption, idle string) Decision {
+	past := d.IdleSince.Before(p.cutoff)
+	suspendOn := d.IdleSince.Add(days(p.opts.InactiveDays))
+	notice := ""
+	if p.opts.WarnDays > 0 {
+		// When the user became upcoming, or would have on a daily run: an
+		// exemption that has ended starts the notice the day after.
+		due := d.IdleSince.Add(days(p.opts.InactiveDays - p.opts.WarnDays))
+		if ex.until.After(due) {
+			due = ex.until
+		}
+		warned := p.memory[d.User.ID].FirstWarned
+		switch {
+		case warned.IsZero() || warned.Before(d.IdleSince):
+			// Not warned, or warned before activity that cleared it.
+			warned = later(p.today, due)
+		case warned.Before(ex.until):
+			warned = ex.until
+		}
+		d.Remember.FirstWarned = warned
+		if p.opts.HaveState {
+			suspendOn = later(suspendOn, warned.Add(days(p.opts.WarnDays)))
+			notice = p.reasons.Join("; notice since ", p.day(warned), p.warnText)
+		}
+	}
+	if past && !p.now.Before(suspendOn) {
+		return p.suspend(d, p.reasons.Join(idle, notice))
+	}
+	d.Outcome, d.SuspendOn = OutcomeUpcoming, suspendOn
+	if notice == "" {
+		notice = p.warnText
+	}
+	d.Reason = p.reasons.Join(idle, "; upcoming: suspended on ", p.day(suspendOn), " unless active before", notice)
+	return d
+}
+
+// never describes a user with no activity at all.
+func (p *policy) never(u *lm.User) string {
+	switch {
+	case u.APIOnly:
+		return "never logged in and API token never used"
+	case p.opts.Activity == ActivityLogin:
+		return "never logged in (--activity=login counts UI logins only)"
+	}
+	return "never logged in"
+}
+
+// skipText names the never-logged-in policy that left the user alone.
+func (p *policy) skipText() string {
+	if p.opts.NeverLoggedIn == NeverLoggedInFirstSeen {
+		return NeverLoggedInFirstSeen + " needs state (--state), so it acts as " + NeverLoggedInSkip
+	}
+	return NeverLoggedInSkip
+}
+
+// idleText says what the user's inactivity counts from, against the cutoff.
+func (p *policy) idleText(d Decision, basis idleBasis) string {
+	switch basis {
+	case basisNever:
+		return p.reasons.Join(p.never(d.User), "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText)
+	case basisFirstSeen:
+		return p.reasons.Join(p.never(d.User), ", first seen ", p.day(d.IdleSince), ", ", p.where(d.IdleSince),
+			" cutoff ", p.cutoffText, "; --never-logged-in=", NeverLoggedInFirstSeen)
+	case basisReactivated:
+		before := p.never(d.User)
+		if d.Signal != "" {
+			before = p.reasons.Join("last activity ", p.day(d.LastActive), " (", d.Signal, ")")
+		}
+		return p.reasons.Join(before, ", but reactivated ", p.day(d.IdleSince), ", ", p.where(d.IdleSince), " cutoff ", p.cutoffText)
+	}
+	return p.activity(d)
+}
+
+func (p *policy) where(t time.Time) string {
+	switch {
+	case t.Before(p.cutoff):
+		return "before"
+	case t.Equal(p.cutoff):
+		return "at"
+	}
+	return "after"
+}
+
+// exemptText names the tag that exempts the user.
+func (p *policy) exemptText(ex exemption) string {
+	switch {
+	case ex.malformed != "" && ex.tag == ex.malformed:
+		return p.reasons.Join("exempt by malformed note tag ", strconv.Quote(ex.tag),
+			" (write lmuh:exempt or lmuh:exempt-until=YYYY-MM-DD)")
+	case ex.forever:
+		return p.reasons.Join("exempt by note tag ", strconv.Quote(ex.tag))
+	}
+	return p.reasons.Join("exempt until the end of ", p.day(ex.until.Add(-time.Nanosecond)), " (UTC) by note tag ", strconv.Quote(ex.tag))
+}
+
+// keepIdle leaves the user alone with a reason that already describes its
+// idle time.
+func (p *policy) keepIdle(d Decision, o Outcome, why string) Decision {
+	d.Action, d.Outcome, d.Reason = ActionNone, o, why
+	return d
 }
 
 // keep leaves the user alone; the reason always ends with its activity so a
@@ -200,15 +405,9 @@ func (p *policy) activity(d Decision) string {
 	if d.Signal == "" {
 		return p.reasons.Join("no activity; cutoff ", p.cutoffText)
 	}
-	where := "after"
-	switch {
-	case d.LastActive.Before(p.cutoff):
-		where = "before"
-	case d.LastActive.Equal(p.cutoff):
-		where = "at"
-	}
+	where := p.where(d.LastActive)
 	y, m, dd := d.LastActive.UTC().Date()
-	if day(d.LastActive) == day(p.cutoff) {
+	if cy, cm, cd := p.cutoff.UTC().Date(); y == cy && m == cm && dd == cd {
 		// On the cutoff's own day the date alone would read "2026-08-30,
 		// before cutoff 2026-08-30": give both times.
 		return p.reasons.Join("last activity ", d.LastActive.UTC().Format(minuteLayout), " (", d.Signal, "), ", where,
@@ -244,7 +443,7 @@ func (p *policy) ownsRunToken(u *lm.User) bool {
 
 func (p *policy) protectedUser(u *lm.User) (string, bool) {
 	for _, pattern := range p.opts.ProtectUsers {
-		if MatchGlob(pattern, u.Username) {
+		if MatchEntry(pattern, u.Username) {
 			return pattern, true
 		}
 	}
@@ -276,7 +475,7 @@ func (p *policy) isAdmin(u *lm.User) bool {
 func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 	active := 0
 	for i := range users {
-		if u := &users[i]; isStatus(u, lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
+		if u := &users[i]; u.Unreadable == "" && isStatus(u, lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
 			active++
 		}
 	}
@@ -291,7 +490,7 @@ func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 		return
 	}
 	slices.SortStableFunc(leaving, func(a, b int) int {
-		if c := decisions[b].LastActive.Compare(decisions[a].LastActive); c != 0 {
+		if c := decisions[b].IdleSince.Compare(decisions[a].IdleSince); c != 0 {
 			return c
 		}
 		return compareUsers(decisions[a].User, decisions[b].User)
@@ -302,6 +501,14 @@ func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 		decisions[i] = p.keep(d, OutcomeAdminGuard,
 			fmt.Sprintf("kept to hold --min-admins=%d active administrator(s)", p.opts.MinAdmins))
 	}
+}
+
+// LatestActivity returns a user's latest activity signal and its time under
+// --activity (ActivityAny or ActivityLogin; empty counts as any), as the
+// inactivity rule reads it; ok is false when the user has none.
+func LatestActivity(u *lm.User, activity string) (signalName string, at time.Time, ok bool) {
+	s, ok := latestSignal(u, activity == ActivityLogin && !u.APIOnly)
+	return s.name, s.at, ok
 }
 
 // latestSignal returns the most recent activity timestamp of u that is set,
@@ -356,14 +563,23 @@ func isStatus(u *lm.User, status string) bool { return lm.SameName(u.Status, sta
 
 func day(t time.Time) string { return t.UTC().Format(dateLayout) }
 
-// compareDecisions orders a plan: suspensions (oldest activity first, so
-// never-active users, whose time is zero, lead), then moves, then the rest.
+func days(n int) time.Duration { return time.Duration(n) * 24 * time.Hour }
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// compareDecisions orders a plan: suspensions (oldest IdleSince first, so
+// never-active users under --never-logged-in=suspend, whose time is zero, lead), then moves, then the rest.
 func compareDecisions(a, b Decision) int {
 	if c := cmp.Compare(actionRank(a.Action), actionRank(b.Action)); c != 0 {
 		return c
 	}
 	if a.Action == ActionSuspend {
-		if c := a.LastActive.Compare(b.LastActive); c != 0 {
+		if c := a.IdleSince.Compare(b.IdleSince); c != 0 {
 			return c
 		}
 	}
