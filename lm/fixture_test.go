@@ -150,7 +150,7 @@ func errorBody(code int, msg string) string {
 }
 
 func userJSON(id int) string {
-	return fmt.Sprintf(`{"id":%d,"username":"user%d","status":"active"}`, id, id)
+	return fmt.Sprintf(`{"id":%d,"username":"user%d","status":"active","roles":[{"id":1,"name":"readonly"}],"adminGroupIds":[]}`, id, id)
 }
 
 // usersPage is a list body with the given total and one user per id.

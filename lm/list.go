@@ -33,7 +33,7 @@ const (
 // sorted by id. A list whose pages do not add up is read again from the
 // start, at most maxListRestarts times, before it fails with *PagingError:
 // the hygiene steps must never decide on a partial or doubled list.
-func list[T any](ctx context.Context, c *Client, resourcePath, fields string, parse func(gjson.Result) (T, error), idOf func(T) int) ([]T, error) {
+func list[T any](ctx context.Context, c *Client, resourcePath, fields string, parse func(gjson.Result) (T, error), idOf func(T) (int, bool)) ([]T, error) {
 	for restart := 0; ; restart++ {
 		items, err := listOnce(ctx, c, resourcePath, fields, parse, idOf)
 		var pe *PagingError
@@ -49,7 +49,7 @@ func list[T any](ctx context.Context, c *Client, resourcePath, fields string, pa
 	}
 }
 
-func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string, parse func(gjson.Result) (T, error), idOf func(T) int) ([]T, error) {
+func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string, parse func(gjson.Result) (T, error), idOf func(T) (int, bool)) ([]T, error) {
 	var (
 		all   []T
 		seen  = make(map[int]int) // id -> offset where it was seen
@@ -96,7 +96,12 @@ func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string
 			return nil, paging("the page at offset %d has %d items, more than the %d asked for", offset, long.n, pageSize)
 		}
 		for i, v := range items {
-			id := idOf(v)
+			id, usable := idOf(v)
+			if !usable {
+				// An unreadable user without an id cannot be doubled by id.
+				all = append(all, v)
+				continue
+			}
 			if at, dup := seen[id]; dup {
 				return nil, paging("id %d appears twice (offsets %d and %d)", id, at, offset+i)
 			}
@@ -118,7 +123,11 @@ func listOnce[T any](ctx context.Context, c *Client, resourcePath, fields string
 	if total >= 0 && int64(len(all)) != total {
 		return nil, paging("read %d items but the portal's total is %d", len(all), total)
 	}
-	byID := func(a, b T) int { return cmp.Compare(idOf(a), idOf(b)) }
+	byID := func(a, b T) int {
+		ia, _ := idOf(a)
+		ib, _ := idOf(b)
+		return cmp.Compare(ia, ib)
+	}
 	// Portals list by id already; sorting moves every item for nothing.
 	if !slices.IsSortedFunc(all, byID) {
 		slices.SortFunc(all, byID)
@@ -142,10 +151,9 @@ func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, erro
 	if !items.IsArray() {
 		return nil, 0, fmt.Errorf("the list has no items array (items is %s)", jsonType(items))
 	}
-	var d decoder
-	total := d.int(top, "total", true)
-	if d.err != nil {
-		return nil, 0, fmt.Errorf("the list's %v", d.err)
+	total, err := pageTotal(top.Get("total"))
+	if err != nil {
+		return nil, 0, err
 	}
 	elems := items.Array()
 	if len(elems) > pageSize {
@@ -177,3 +185,18 @@ type itemError struct {
 
 func (e *itemError) Error() string { return fmt.Sprintf("item %d: %v", e.index, e.err) }
 func (e *itemError) Unwrap() error { return e.err }
+
+// pageTotal reads a list's total: -1 (unknown) when the portal leaves it out
+// or sends null or a negative number, as some endpoints do; anything but a
+// JSON integer is a page that cannot be trusted.
+func pageTotal(v gjson.Result) (int64, error) {
+	if !v.Exists() || v.Type == gjson.Null {
+		return -1, nil
+	}
+	if v.Type == gjson.Number {
+		if n, err := strconv.ParseInt(v.Raw, 10, 64); err == nil {
+			return max(n, -1), nil
+		}
+	}
+	return 0, fmt.Errorf("the list's total is %s", held(v))
+}
