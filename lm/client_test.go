@@ -415,14 +415,7 @@ func equalUser(a, b User) bool {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		switch r.URL.Query().Get("offset") {
-		case "0":
-			respond(w, 200, usersPage(1500, idRange(1, 1001)...))
-		default:
-			respond(w, 200, usersPage(1500, idRange(1001, 1501)...))
-		}
-	})
+	f := newFixture(t, newIDList(1, 1501).handler)
 	const workers = 6
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)

@@ -17,12 +17,12 @@ const (
 
 // Groups lists every user group of the portal, sorted by id.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
-	return list(ctx, c, groupsPath, "id,name", parseGroup, func(g Group) (int, bool) { return g.ID, true })
+	return list(ctx, c, listing[Group]{path: groupsPath, fields: "id,name", parse: parseGroup, idOf: func(g Group) (int, bool) { return g.ID, true }})
 }
 
 // Roles lists every role of the portal, sorted by id.
 func (c *Client) Roles(ctx context.Context) ([]Role, error) {
-	return list(ctx, c, rolesPath, "id,name", parseRole, func(r Role) (int, bool) { return r.ID, true })
+	return list(ctx, c, listing[Role]{path: rolesPath, fields: "id,name", parse: parseRole, idOf: func(r Role) (int, bool) { return r.ID, true }})
 }
 
 // parseGroup reads a group; id 0 is a group like any other (portals use it).
@@ -68,7 +68,7 @@ func (c *Client) CreateGroup(ctx context.Context, name, description string) (Gro
 	if err != nil {
 		return Group{}, fmt.Errorf("create group: %w", err)
 	}
-	resp, err := c.do(ctx, http.MethodPost, groupsPath, nil, body)
+	resp, err := c.do(ctx, http.MethodPost, groupsPath, nil, body, maxObjectBytes)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
 		return c.existingGroup(ctx, name, err)

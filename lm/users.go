@@ -18,7 +18,10 @@ const usersPath = "/setting/admins"
 
 // Users lists every user of the portal, sorted by id.
 func (c *Client) Users(ctx context.Context) ([]User, error) {
-	return list(ctx, c, usersPath, strings.Join(UserFields, ","), parseUser, func(u User) (int, bool) { return u.ID, u.ID > 0 })
+	return list(ctx, c, listing[User]{
+		path: usersPath, fields: strings.Join(UserFields, ","), parse: parseUser,
+		idOf: func(u User) (int, bool) { return u.ID, u.ID > 0 },
+	})
 }
 
 // parseUser reads one user object. Only an item that is not an object at
@@ -150,7 +153,7 @@ func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
 		return User{}, fmt.Errorf("update user %d: %w", u.ID, err)
 	}
 	path := usersPath + "/" + strconv.Itoa(u.ID)
-	resp, err := c.do(ctx, http.MethodPatch, path, nil, body)
+	resp, err := c.do(ctx, http.MethodPatch, path, nil, body, maxObjectBytes)
 	if err != nil {
 		return User{}, err
 	}
