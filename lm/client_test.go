@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -330,22 +331,10 @@ func TestUnusableResponses(t *testing.T) {
 		{name: "the v1 envelope is refused", body: `{"status":200,"errmsg":"OK","data":{"total":1,"items":[]}}`, reasonHas: "v1 format"},
 		{name: "a JSON array is refused", body: `[]`, reasonHas: "not an object"},
 		{name: "a list without items is refused", body: `{"total":0}`, reasonHas: "items"},
-		{name: "a list without total is refused", body: `{"items":[]}`, reasonHas: "total is missing"},
-		{name: "a string total is refused", body: `{"total":"1","items":[]}`, reasonHas: "total is a string"},
-		{name: "a string id is refused", body: `{"total":1,"items":[{"id":"42","username":"a","status":"active"}]}`, reasonHas: "id is a string"},
-		{name: "a null id is refused", body: `{"total":1,"items":[{"id":null,"username":"a","status":"active"}]}`, reasonHas: "id is missing"},
-		{name: "a fractional id is refused", body: `{"total":1,"items":[{"id":4.5,"username":"a","status":"active"}]}`, reasonHas: "not an integer"},
-		{name: "a zero id is refused", body: `{"total":1,"items":[{"id":0,"username":"a","status":"active"}]}`, reasonHas: "positive"},
-		{name: "a missing username is refused", body: `{"total":1,"items":[{"id":4,"status":"active"}]}`, reasonHas: "username is missing"},
-		{name: "a numeric username is refused", body: `{"total":1,"items":[{"id":4,"username":7,"status":"active"}]}`, reasonHas: "username is a number"},
-		{name: "an unknown status is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"disabled"}]}`, reasonHas: `"disabled"`},
-		{name: "a missing status is refused", body: `{"total":1,"items":[{"id":4,"username":"a"}]}`, reasonHas: "status is missing"},
-		{name: "a string timestamp is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","lastLoginOn":"1700000000"}]}`, reasonHas: "lastLoginOn is a string"},
-		{name: "a string apionly is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","apionly":"false"}]}`, reasonHas: "apionly"},
-		{name: "roles that are not an array are refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","roles":{"id":1}}]}`, reasonHas: "roles is an object"},
-		{name: "a role without a name is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","roles":[{"id":1}]}]}`, reasonHas: "roles[0].name"},
-		{name: "a string group id is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","adminGroupIds":["3"]}]}`, reasonHas: "adminGroupIds[0]"},
-		{name: "a token without status is refused", body: `{"total":1,"items":[{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":"x"}]}]}`, reasonHas: "apiTokens[0].status"},
+		{name: "a string total is refused", body: `{"total":"1","items":[]}`, reasonHas: `total is "1"`},
+		{name: "a fractional total is refused", body: `{"total":1.5,"items":[]}`, reasonHas: "total is 1.5"},
+		{name: "items that are not an array are refused", body: `{"total":1,"items":{"id":1}}`, reasonHas: "items"},
+		{name: "an item that is not an object is refused", body: `{"total":1,"items":[7]}`, reasonHas: "not an object"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -376,7 +365,7 @@ func TestUserFields(t *testing.T) {
 		 "apiTokens":[{"id":1,"accessId":"AAA","status":2,"lastUsedOn":1700000300,"createdOn":1600000000},
 		              {"id":2,"accessId":"BBB","status":1,"lastUsedOn":0}],
 		 "note":"x","email":"ann@example.com"},
-		{"id":3,"username":"bob","status":"active","lastLoginOn":null}]}`
+		{"id":3,"username":"bob","status":"active","lastLoginOn":null,"roles":[],"adminGroupIds":[]}]}`
 	f := newFixture(t, scripted(step{200, body, nil}))
 	users, err := f.client.Users(context.Background())
 	if err != nil {
@@ -392,6 +381,7 @@ func TestUserFields(t *testing.T) {
 		GroupIDs:    []int{3, 9},
 		LastLoginOn: 1700000000, LastActionOn: 1700000100, LastAccessOn: 1700000200000,
 		APITokens: []APIToken{{AccessID: "AAA", Enabled: true, LastUsedOn: 1700000300}, {AccessID: "BBB"}},
+		Note:      "x",
 	}
 	if !equalUser(users[1], full) {
 		t.Errorf("a user with every field = %+v, want %+v", users[1], full)
@@ -402,7 +392,7 @@ func equalUser(a, b User) bool {
 	same := a.ID == b.ID && a.Username == b.Username && a.Status == b.Status && a.APIOnly == b.APIOnly &&
 		a.CreatedBy == b.CreatedBy && a.LastLoginOn == b.LastLoginOn && a.LastActionOn == b.LastActionOn &&
 		a.LastAccessOn == b.LastAccessOn && len(a.Roles) == len(b.Roles) && len(a.GroupIDs) == len(b.GroupIDs) &&
-		len(a.APITokens) == len(b.APITokens)
+		len(a.APITokens) == len(b.APITokens) && a.Note == b.Note && a.Unreadable == b.Unreadable
 	if !same {
 		return false
 	}
@@ -425,14 +415,7 @@ func equalUser(a, b User) bool {
 }
 
 func TestConcurrentUse(t *testing.T) {
-	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		switch r.URL.Query().Get("offset") {
-		case "0":
-			respond(w, 200, usersPage(1500, idRange(1, 1001)...))
-		default:
-			respond(w, 200, usersPage(1500, idRange(1001, 1501)...))
-		}
-	})
+	f := newFixture(t, newIDList(1, 1501).handler)
 	const workers = 6
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -454,5 +437,157 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	if st := f.client.Stats(); st.Requests != 2*workers {
 		t.Fatalf("Stats = %+v, want %d requests", st, 2*workers)
+	}
+}
+
+// TestUnreadableUsers: one user the client cannot read with confidence is
+// not the portal: it comes back marked, with the field and what it held, and
+// the rest of the list is read.
+func TestUnreadableUsers(t *testing.T) {
+	const ok = `"roles":[{"id":1,"name":"readonly"}],"adminGroupIds":[3]`
+	tests := []struct {
+		name, user, unreadable string
+	}{
+		{"a status other than active or suspended is unreadable", `{"id":4,"username":"a","status":"pending",` + ok + `}`, `status "pending"`},
+		{"a missing status is unreadable", `{"id":4,"username":"a",` + ok + `}`, `status absent`},
+		{"roles null are unreadable", `{"id":4,"username":"a","status":"active","roles":null,"adminGroupIds":[3]}`, `roles null`},
+		{"roles absent are unreadable", `{"id":4,"username":"a","status":"active","adminGroupIds":[3]}`, `roles absent`},
+		{"roles that are not a list are unreadable", `{"id":4,"username":"a","status":"active","roles":{"id":1},"adminGroupIds":[3]}`, `roles an object`},
+		{"a role without an id is unreadable", `{"id":4,"username":"a","status":"active","roles":[{"name":"x"}],"adminGroupIds":[3]}`, `roles[0].id absent`},
+		{"adminGroupIds null are unreadable", `{"id":4,"username":"a","status":"active","roles":[{"id":1,"name":"r"}],"adminGroupIds":null}`, `adminGroupIds null`},
+		{"adminGroupIds absent are unreadable", `{"id":4,"username":"a","status":"active","roles":[{"id":1,"name":"r"}]}`, `adminGroupIds absent`},
+		{"a negative group id is unreadable", `{"id":4,"username":"a","status":"active","roles":[],"adminGroupIds":[-3]}`, `adminGroupIds[0] -3`},
+		{"a group id in words is unreadable", `{"id":4,"username":"a","status":"active","roles":[],"adminGroupIds":["three"]}`, `adminGroupIds[0] "three"`},
+		{"an absent id is unreadable", `{"username":"a","status":"active",` + ok + `}`, `id absent`},
+		{"a null id is unreadable", `{"id":null,"username":"a","status":"active",` + ok + `}`, `id null`},
+		{"a fractional id is unreadable", `{"id":4.5,"username":"a","status":"active",` + ok + `}`, `id 4.5`},
+		{"a negative id is unreadable", `{"id":-4,"username":"a","status":"active",` + ok + `}`, `id -4`},
+		{"a zero id is unreadable", `{"id":0,"username":"a","status":"active",` + ok + `}`, `id 0`},
+		{"an id string that is not all digits is unreadable", `{"id":"4a","username":"a","status":"active",` + ok + `}`, `id "4a"`},
+		{"a missing username is unreadable", `{"id":4,"status":"active",` + ok + `}`, `username absent`},
+		{"a numeric username is unreadable", `{"id":4,"username":7,"status":"active",` + ok + `}`, `username 7`},
+		{"a timestamp in words is unreadable", `{"id":4,"username":"a","status":"active","lastLoginOn":"yesterday",` + ok + `}`, `lastLoginOn "yesterday"`},
+		{"a string apionly is unreadable", `{"id":4,"username":"a","status":"active","apionly":"false",` + ok + `}`, `apionly "false"`},
+		{"a token without status is unreadable", `{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":"x"}],` + ok + `}`, `apiTokens[0].status absent`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := `{"total":2,"searchId":null,"items":[` + tt.user + `,` + userJSON(9) + `]}`
+			f := newFixture(t, scripted(step{200, body, nil}))
+			users, err := f.client.Users(context.Background())
+			if err != nil || len(users) != 2 {
+				t.Fatalf("Users = %+v, %v; want both users", users, err)
+			}
+			var bad, good User
+			for _, u := range users {
+				if u.Username == "user9" {
+					good = u
+				} else {
+					bad = u
+				}
+			}
+			if bad.Unreadable != tt.unreadable {
+				t.Errorf("Unreadable = %q, want %q", bad.Unreadable, tt.unreadable)
+			}
+			if good.Unreadable != "" || good.ID != 9 {
+				t.Errorf("the readable user next to it = %+v", good)
+			}
+			// What failed is never half read.
+			if strings.HasPrefix(tt.unreadable, "roles") && bad.Roles != nil ||
+				strings.HasPrefix(tt.unreadable, "adminGroupIds") && bad.GroupIDs != nil ||
+				strings.HasPrefix(tt.unreadable, "status") && bad.Status != "" ||
+				strings.HasPrefix(tt.unreadable, "apiTokens") && bad.APITokens != nil {
+				t.Errorf("the field that failed was kept: %+v", bad)
+			}
+			assertNoSecret(t, bad.Unreadable)
+		})
+	}
+}
+
+// TestUnambiguousFormsAreRead: forms a portal may write that mean one thing.
+func TestUnambiguousFormsAreRead(t *testing.T) {
+	const ok = `"roles":[{"id":1,"name":"readonly"}],"adminGroupIds":[3]`
+	tests := []struct {
+		name, user string
+		want       func(User) bool
+	}{
+		{"status is read in any case", `{"id":4,"username":"a","status":"Active",` + ok + `}`,
+			func(u User) bool { return u.Status == StatusActive }},
+		{"SUSPENDED is suspended", `{"id":4,"username":"a","status":"SUSPENDED",` + ok + `}`,
+			func(u User) bool { return u.Status == StatusSuspended }},
+		{"an id as a digit string is read", `{"id":"4","username":"a","status":"active",` + ok + `}`,
+			func(u User) bool { return u.ID == 4 }},
+		{"timestamps as digit strings are read", `{"id":4,"username":"a","status":"active","lastLoginOn":"1700000000","lastActionOn":"1700000000000",` + ok + `}`,
+			func(u User) bool {
+				return u.LastLoginOn == 1700000000 && Epoch(u.LastActionOn).Equal(Epoch(u.LastLoginOn))
+			}},
+		{"a role reference without a name is read with its id", `{"id":4,"username":"a","status":"active","roles":[{"id":7}],"adminGroupIds":[]}`,
+			func(u User) bool { return len(u.Roles) == 1 && u.Roles[0] == Role{ID: 7} }},
+		{"a token whose accessId is null is a bearer token", `{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":null,"status":2,"lastUsedOn":5}],` + ok + `}`,
+			func(u User) bool {
+				return len(u.APITokens) == 1 && u.APITokens[0] == APIToken{Enabled: true, LastUsedOn: 5}
+			}},
+		{"a token status as a digit string is read", `{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":"x","status":"2"}],` + ok + `}`,
+			func(u User) bool { return len(u.APITokens) == 1 && u.APITokens[0].Enabled }},
+		{"group id 0 is a group", `{"id":4,"username":"a","status":"active","roles":[{"id":1,"name":"r"}],"adminGroupIds":[0,"5"]}`,
+			func(u User) bool { return slices.Equal(u.GroupIDs, []int{0, 5}) }},
+		{"empty roles and groups are read as empty, not absent", `{"id":4,"username":"a","status":"active","roles":[],"adminGroupIds":[]}`,
+			func(u User) bool {
+				return u.Roles != nil && len(u.Roles) == 0 && u.GroupIDs != nil && len(u.GroupIDs) == 0
+			}},
+		{"the note is read", `{"id":4,"username":"a","status":"active","note":"lmuh:exempt",` + ok + `}`,
+			func(u User) bool { return u.Note == "lmuh:exempt" }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFixture(t, scripted(step{200, `{"total":1,"searchId":null,"items":[` + tt.user + `]}`, nil}))
+			users, err := f.client.Users(context.Background())
+			if err != nil || len(users) != 1 {
+				t.Fatalf("Users = %+v, %v", users, err)
+			}
+			if u := users[0]; u.Unreadable != "" || !tt.want(u) {
+				t.Errorf("read as %+v", u)
+			}
+		})
+	}
+}
+
+func TestNameRoles(t *testing.T) {
+	roles := []Role{{ID: 1, Name: "administrator"}, {ID: 7, Name: "netops"}}
+	users := []User{
+		{ID: 1, Roles: []Role{{ID: 7}}},
+		{ID: 2, Roles: []Role{{ID: 1, Name: "administrator"}, {ID: 9}}},
+		{ID: 3, Roles: []Role{{ID: 8}}, Unreadable: "status null"},
+		{ID: 4, Roles: []Role{{ID: 1, Name: "kept as the user had it"}}},
+	}
+	NameRoles(users, roles)
+	t.Run("a nameless role is named from the role list", func(t *testing.T) {
+		if users[0].Roles[0] != (Role{ID: 7, Name: "netops"}) || users[0].Unreadable != "" {
+			t.Errorf("user 1 = %+v", users[0])
+		}
+	})
+	t.Run("a nameless role that is no role makes the user unreadable", func(t *testing.T) {
+		if users[1].Unreadable != "roles[1].id 9 names no role" {
+			t.Errorf("user 2 = %+v", users[1])
+		}
+	})
+	t.Run("an unreadable user keeps its first reason", func(t *testing.T) {
+		if users[2].Unreadable != "status null" {
+			t.Errorf("user 3 = %+v", users[2])
+		}
+	})
+	t.Run("a named role is left as read", func(t *testing.T) {
+		if users[3].Roles[0].Name != "kept as the user had it" {
+			t.Errorf("user 4 = %+v", users[3])
+		}
+	})
+}
+
+func TestUsersWithoutIDAreNotDuplicates(t *testing.T) {
+	body := `{"total":3,"searchId":null,"items":[{"username":"a","status":"active"},{"id":null,"username":"b","status":"active"},` + userJSON(5) + `]}`
+	f := newFixture(t, scripted(step{200, body, nil}))
+	users, err := f.client.Users(context.Background())
+	if err != nil || len(users) != 3 {
+		t.Fatalf("Users = %+v, %v; want the two id-less users kept, unreadable", users, err)
 	}
 }

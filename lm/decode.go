@@ -1,7 +1,9 @@
 package lm
 
 import (
+	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"unique"
@@ -39,6 +41,44 @@ func (d *decoder) fail(format string, args ...any) {
 	}
 }
 
+// failHeld records a field that cannot be read, as "<field> <what it held>",
+// e.g. `status "pending"`, `roles null`, `id absent`.
+func (d *decoder) failHeld(name string, v gjson.Result) {
+	if d.err == nil {
+		d.err = errors.New(d.where + name + " " + held(v))
+	}
+}
+
+// held says what a JSON value was, short enough for one log line: absent,
+// null, a quoted string (cut at 40 bytes), a number or boolean as written,
+// or "an object" / "an array".
+func held(v gjson.Result) string {
+	const maxShown = 40
+	switch {
+	case !v.Exists():
+		return "absent"
+	case v.IsObject():
+		return "an object"
+	case v.IsArray():
+		return "an array"
+	}
+	switch v.Type {
+	case gjson.Null:
+		return "null"
+	case gjson.String:
+		s := v.Str
+		if len(s) > maxShown {
+			return strconv.Quote(strings.ToValidUTF8(s[:maxShown], "")) + "…"
+		}
+		return strconv.Quote(s)
+	}
+	raw := v.Raw
+	if len(raw) > maxShown {
+		raw = raw[:maxShown] + "…"
+	}
+	return raw
+}
+
 // field returns the named field, or false when it is absent or null and not
 // required (an optional field the portal left out reads as its zero value).
 func (d *decoder) field(obj gjson.Result, name string, required bool) (gjson.Result, bool) {
@@ -47,7 +87,7 @@ func (d *decoder) field(obj gjson.Result, name string, required bool) (gjson.Res
 		return v, true
 	}
 	if required {
-		d.fail("%s%s is missing", d.where, name)
+		d.failHeld(name, v)
 	}
 	return v, false
 }
@@ -83,6 +123,9 @@ func (d *decoder) lookup(obj gjson.Result, name string) gjson.Result {
 	return gjson.Result{}
 }
 
+// int reads an integer field. Portals write ids, timestamps and token
+// status as JSON numbers or as all-digit strings ("42"); both read the same.
+// Anything else (a fraction, an exponent, a sign in a string, text) fails.
 func (d *decoder) int(obj gjson.Result, name string, required bool) int64 {
 	v, ok := d.field(obj, name, required)
 	if !ok {
@@ -91,37 +134,55 @@ func (d *decoder) int(obj gjson.Result, name string, required bool) int64 {
 	if n, ok := integer(v); ok {
 		return n
 	}
-	// Only a failure needs the field's name.
-	return d.intValue(v, d.where+name)
+	d.failHeld(name, v)
+	return 0
 }
 
+// integer reads v as an integer: a JSON integer, or a string of digits.
 func integer(v gjson.Result) (int64, bool) {
-	if v.Type != gjson.Number {
-		return 0, false
+	switch v.Type {
+	case gjson.Number:
+		n, err := strconv.ParseInt(v.Raw, 10, 64)
+		return n, err == nil
+	case gjson.String:
+		if !isDigits(v.Str) {
+			return 0, false
+		}
+		n, err := strconv.ParseInt(v.Str, 10, 64)
+		return n, err == nil
 	}
-	n, err := strconv.ParseInt(v.Raw, 10, 64)
-	return n, err == nil
+	return 0, false
 }
 
-// intValue reads v itself as an integer; what names it in the error.
-func (d *decoder) intValue(v gjson.Result, what string) int64 {
-	if v.Type != gjson.Number {
-		d.fail("%s is %s, not a number", what, jsonType(v))
-		return 0
+// intValue reads v itself (an array element) as an integer; what names it.
+func (d *decoder) intValue(v gjson.Result, what string) (int64, bool) {
+	n, ok := integer(v)
+	if !ok && d.err == nil {
+		d.err = errors.New(what + " " + held(v))
 	}
-	n, err := strconv.ParseInt(v.Raw, 10, 64)
-	if err != nil {
-		d.fail("%s is not an integer", what)
-		return 0
-	}
-	return n
+	return n, ok
 }
 
-// id reads a required, positive identifier.
-func (d *decoder) id(obj gjson.Result, name string) int {
-	n := d.int(obj, name, true)
-	if d.err == nil && n <= 0 {
-		d.fail("%s%s is %d, not a positive id", d.where, name, n)
+// elementObject checks that an array element is an object, naming it and
+// what it held otherwise.
+func (d *decoder) elementObject(v gjson.Result) bool {
+	if !v.IsObject() && d.err == nil {
+		d.err = errors.New(d.element() + " " + held(v))
+	}
+	return v.IsObject()
+}
+
+// id reads a required identifier of at least least (1 for users and roles,
+// 0 for groups, whose id 0 portals use).
+func (d *decoder) id(obj gjson.Result, name string, least int64) int {
+	v, ok := d.field(obj, name, true)
+	if !ok {
+		return 0
+	}
+	n, ok := integer(v)
+	if !ok || n < least || n > math.MaxInt32 {
+		d.failHeld(name, v)
+		return 0
 	}
 	return int(n)
 }
@@ -137,8 +198,8 @@ func (d *decoder) str(obj gjson.Result, name string, required bool) string {
 	return strings.Clone(v)
 }
 
-// shared reads a string field that many objects hold the same (a status, a
-// role name, who created the user): each distinct value is stored once.
+// shared reads a string field that many objects hold the same (a role name,
+// who created the user): each distinct value is stored once.
 func (d *decoder) shared(obj gjson.Result, name string, required bool) string {
 	v, ok := d.strValue(obj, name, required)
 	if !ok {
@@ -154,7 +215,7 @@ func (d *decoder) strValue(obj gjson.Result, name string, required bool) (string
 		return "", false
 	}
 	if v.Type != gjson.String {
-		d.fail("%s%s is %s, not a string", d.where, name, jsonType(v))
+		d.failHeld(name, v)
 		return "", false
 	}
 	return v.Str, true
@@ -166,35 +227,44 @@ func (d *decoder) bool(obj gjson.Result, name string) bool {
 		return false
 	}
 	if v.Type != gjson.True && v.Type != gjson.False {
-		d.fail("%s%s is %s, not true or false", d.where, name, jsonType(v))
+		d.failHeld(name, v)
 		return false
 	}
 	return v.Type == gjson.True
 }
 
-// array calls each for every element of an optional array field; errors
-// raised while reading an element name it, e.g. "roles[2].name".
-func (d *decoder) array(obj gjson.Result, name string, each func(elem gjson.Result)) {
-	v, ok := d.field(obj, name, false)
+// array calls each for every element of an array field and reports whether
+// the whole field was read. A required field that is absent or null fails,
+// as does a present field that is not an array or an element that cannot be
+// read; errors raised while reading an element name it, e.g.
+// "roles[2].name". An earlier field's failure does not stop this one from
+// being read, and the first failure stays the one reported.
+func (d *decoder) array(obj gjson.Result, name string, required bool, each func(elem gjson.Result)) bool {
+	earlier := d.err
+	d.err = nil
+	defer func() {
+		if earlier != nil {
+			d.err = earlier
+		}
+	}()
+	v, ok := d.field(obj, name, required)
 	if !ok {
-		return
+		return d.err == nil
 	}
 	if !v.IsArray() {
-		d.fail("%s%s is %s, not an array", d.where, name, jsonType(v))
-		return
+		d.failHeld(name, v)
+		return false
 	}
 	outer := d.where
 	defer func() { d.where = outer }()
 	i := 0
 	v.ForEach(func(_, elem gjson.Result) bool {
-		if d.err != nil {
-			return false
-		}
 		d.where = outer + name + "[" + strconv.Itoa(i) + "]."
 		i++
 		each(elem)
-		return true
+		return d.err == nil
 	})
+	return d.err == nil
 }
 
 // object checks that v is a JSON object; what names it in the error.

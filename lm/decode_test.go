@@ -14,6 +14,7 @@ import (
 // portal stays in memory as long as its users do.
 func TestParsedUsersDoNotHoldThePage(t *testing.T) {
 	// 1000 users with 4 KB each of a field the client ignores: a 4 MB page.
+	// (Not the note, which the client keeps.)
 	var b strings.Builder
 	b.WriteString(`{"total":1000,"items":[`)
 	pad := strings.Repeat("p", 4096)
@@ -21,7 +22,7 @@ func TestParsedUsersDoNotHoldThePage(t *testing.T) {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		fmt.Fprintf(&b, `{"id":%d,"username":"user%d@example.com","status":"active","createdBy":"SAML","note":"%s",`+
+		fmt.Fprintf(&b, `{"id":%d,"username":"user%d@example.com","status":"active","createdBy":"SAML","description":"%s",`+
 			`"roles":[{"id":2,"name":"readonly"}],"adminGroupIds":[3],"apiTokens":[{"accessId":"abc%d","status":2}]}`, i+1, i, pad, i)
 	}
 	b.WriteString("]}")

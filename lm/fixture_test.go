@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -150,7 +151,7 @@ func errorBody(code int, msg string) string {
 }
 
 func userJSON(id int) string {
-	return fmt.Sprintf(`{"id":%d,"username":"user%d","status":"active"}`, id, id)
+	return fmt.Sprintf(`{"id":%d,"username":"user%d","status":"active","roles":[{"id":1,"name":"readonly"}],"adminGroupIds":[]}`, id, id)
 }
 
 // usersPage is a list body with the given total and one user per id.
@@ -172,3 +173,72 @@ func idRange(from, to int) []int {
 }
 
 const htmlPage = "<!DOCTYPE html><html><head><title>Maintenance</title></head><body>Back soon</body></html>"
+
+// idList answers users pages from a list of ids the way a portal does:
+// sorted by id, size and offset, an id filter (id>a or id>a,id<b) and the
+// list's total. Tests change the list between requests through served.
+type idList struct {
+	mu  sync.Mutex
+	ids []int
+	// negative reports total -1; cap serves at most that many items a page.
+	negative bool
+	cap      int
+	// descending lists in descending id order, as a portal that ignores
+	// sort=+id might; ignoreFilter serves the whole list whatever the filter.
+	descending, ignoreFilter bool
+	// served is called after each page is computed, before it is sent,
+	// with the number of pages served so far.
+	served func(l *idList, n int)
+	n      int
+	seen   []string // offset and filter of each request
+}
+
+func newIDList(from, to int) *idList { return &idList{ids: idRange(from, to)} }
+
+func (l *idList) handler(w http.ResponseWriter, r *http.Request, _ []byte) {
+	q := r.URL.Query()
+	offset, _ := strconv.Atoi(q.Get("offset"))
+	size, _ := strconv.Atoi(q.Get("size"))
+	l.mu.Lock()
+	l.seen = append(l.seen, q.Get("offset")+" "+q.Get("filter"))
+	ids := append([]int(nil), l.ids...)
+	if l.descending {
+		slices.Reverse(ids)
+	}
+	if f := q.Get("filter"); f != "" && !l.ignoreFilter {
+		lo, hi := 0, 1<<31
+		for _, cond := range strings.Split(f, ",") {
+			if v, ok := strings.CutPrefix(cond, "id>"); ok {
+				lo, _ = strconv.Atoi(v)
+			} else if v, ok := strings.CutPrefix(cond, "id<"); ok {
+				hi, _ = strconv.Atoi(v)
+			}
+		}
+		ids = slices.DeleteFunc(ids, func(id int) bool { return id <= lo || id >= hi })
+	}
+	total := len(ids)
+	if l.cap > 0 {
+		size = min(size, l.cap)
+	}
+	start := min(offset, total)
+	pageIDs := ids[start : start+min(size, total-start)]
+	if l.negative {
+		total = -1
+	}
+	body := usersPage(total, pageIDs...)
+	l.n++
+	if l.served != nil {
+		l.served(l, l.n)
+	}
+	l.mu.Unlock()
+	respond(w, 200, body)
+}
+
+// remove and add change the list (called from served, with l.mu held).
+func (l *idList) remove(id int) {
+	l.ids = slices.DeleteFunc(l.ids, func(x int) bool { return x == id })
+}
+func (l *idList) add(id int) {
+	l.ids = append(l.ids, id)
+	slices.Sort(l.ids)
+}

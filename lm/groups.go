@@ -17,35 +17,38 @@ const (
 
 // Groups lists every user group of the portal, sorted by id.
 func (c *Client) Groups(ctx context.Context) ([]Group, error) {
-	return list(ctx, c, groupsPath, "id,name", parseGroup, func(g Group) int { return g.ID })
+	return list(ctx, c, listing[Group]{path: groupsPath, fields: "id,name", parse: parseGroup, idOf: func(g Group) (int, bool) { return g.ID, true }})
 }
 
 // Roles lists every role of the portal, sorted by id.
 func (c *Client) Roles(ctx context.Context) ([]Role, error) {
-	return list(ctx, c, rolesPath, "id,name", parseRole, func(r Role) int { return r.ID })
+	return list(ctx, c, listing[Role]{path: rolesPath, fields: "id,name", parse: parseRole, idOf: func(r Role) (int, bool) { return r.ID, true }})
 }
 
+// parseGroup reads a group; id 0 is a group like any other (portals use it).
 func parseGroup(obj gjson.Result) (Group, error) {
-	id, name, err := parseNamed(obj, "the group")
+	id, name, err := parseNamed(obj, "the group", 0)
 	return Group{ID: id, Name: name}, err
 }
 
 func parseRole(obj gjson.Result) (Role, error) {
-	id, name, err := parseNamed(obj, "the role")
+	id, name, err := parseNamed(obj, "the role", 1)
 	return Role{ID: id, Name: name}, err
 }
 
 // parseNamed reads the required id and non-empty name shared by groups and
-// roles: the hygiene steps find both by name.
-func parseNamed(obj gjson.Result, what string) (int, string, error) {
+// roles: the hygiene steps find both by name. A group or role that cannot be
+// read stops the list: users are named and grouped through these lists, so
+// a hole in them would misname every user that refers to it.
+func parseNamed(obj gjson.Result, what string, leastID int64) (int, string, error) {
 	var d decoder
 	if !d.object(obj, what) {
 		return 0, "", d.err
 	}
-	id := d.id(obj, "id")
+	id := d.id(obj, "id", leastID)
 	name := d.str(obj, "name", true)
 	if d.err == nil && name == "" {
-		d.fail("name is empty")
+		d.fail(`name ""`)
 	}
 	return id, name, d.err
 }
@@ -65,7 +68,7 @@ func (c *Client) CreateGroup(ctx context.Context, name, description string) (Gro
 	if err != nil {
 		return Group{}, fmt.Errorf("create group: %w", err)
 	}
-	resp, err := c.do(ctx, http.MethodPost, groupsPath, nil, body)
+	resp, err := c.do(ctx, http.MethodPost, groupsPath, nil, body, maxObjectBytes)
 	var apiErr *APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusConflict {
 		return c.existingGroup(ctx, name, err)

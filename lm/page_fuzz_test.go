@@ -2,6 +2,7 @@ package lm
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 
 	"github.com/tidwall/gjson"
@@ -13,22 +14,26 @@ import (
 
 // FuzzUserPage feeds arbitrary bytes to the page reader the client uses for
 // /setting/admins. Whatever the portal or a proxy sends, the reader must not
-// panic and must never hand the hygiene steps a user it could not fully read.
+// panic, and every user it returns is either marked unreadable or fully
+// read: a usable id, a username, status active or suspended, roles and
+// groups known (non-nil).
 func FuzzUserPage(f *testing.F) {
 	f.Add([]byte(usersPage(2, 1, 2)))
 	f.Add([]byte(`{"total":-1,"items":[]}`))
+	for _, user := range []string{
+		`{"id":"7","username":"a","status":"Active","roles":[{"id":"2"}],"adminGroupIds":[0,"3"],"note":"lmuh:exempt"}`,
+		`{"id":7,"username":"a","status":"pending","roles":null,"adminGroupIds":null}`,
+		`{"id":7,"username":"a","status":"SUSPENDED","roles":[],"adminGroupIds":[],"apiTokens":[{"accessId":null,"status":"2","lastUsedOn":"1700000000000"}]}`,
+		`{"id":-1,"username":"a","status":"active"}`,
+		`{"username":"a","status":"active","roles":[{"id":1,"name":"r"}],"adminGroupIds":[1]}`,
+	} {
+		f.Add([]byte(`{"total":1,"searchId":null,"items":[` + user + `]}`))
+	}
 	f.Fuzz(func(t *testing.T, body []byte) {
 		users, total, err := parsePage(body, 0, parseUser)
 		checkPage(t, body, len(users), total, err, func(t *testing.T) {
 			for i, u := range users {
-				if u.ID <= 0 || u.Username == "" || (u.Status != StatusActive && u.Status != StatusSuspended) {
-					t.Errorf("user %d read as %+v: id must be positive, username non-empty, status active or suspended", i, u)
-				}
-				for _, r := range u.Roles {
-					if r.ID <= 0 {
-						t.Errorf("user %d has role %+v without a positive id", i, r)
-					}
-				}
+				checkUser(t, i, u)
 			}
 		}, func(prefix []byte) error {
 			_, _, err := parsePage(prefix, 0, parseUser)
@@ -46,8 +51,8 @@ func FuzzGroupPage(f *testing.F) {
 		groups, total, err := parsePage(body, 0, parseGroup)
 		checkPage(t, body, len(groups), total, err, func(t *testing.T) {
 			for i, g := range groups {
-				if g.ID <= 0 || g.Name == "" {
-					t.Errorf("group %d read as %+v: id must be positive and the name non-empty", i, g)
+				if g.ID < 0 || g.Name == "" {
+					t.Errorf("group %d read as %+v: id must not be negative and the name non-empty", i, g)
 				}
 			}
 		}, func(prefix []byte) error {
@@ -81,6 +86,31 @@ func checkPage(t *testing.T, body []byte, n int, total int64, err error, items f
 		}
 		if reparse(trimmed[:cut]) == nil {
 			t.Errorf("the page cut to its first %d of %d bytes was read without error: %q", cut, len(trimmed), trimmed[:cut])
+		}
+	}
+}
+
+// checkUser holds what every user returned must be: marked unreadable, or
+// read in full.
+func checkUser(t *testing.T, i int, u User) {
+	t.Helper()
+	if u.Unreadable != "" {
+		if strings.ContainsAny(u.Unreadable, "\n\r") {
+			t.Errorf("user %d: the reason %q is more than one line", i, u.Unreadable)
+		}
+		return
+	}
+	if u.ID <= 0 || u.Username == "" || (u.Status != StatusActive && u.Status != StatusSuspended) || u.Roles == nil || u.GroupIDs == nil {
+		t.Errorf("user %d read as %+v: a readable user has a positive id, a username, status active or suspended, roles and groups", i, u)
+	}
+	for _, r := range u.Roles {
+		if r.ID <= 0 {
+			t.Errorf("user %d has role %+v without a positive id", i, r)
+		}
+	}
+	for _, g := range u.GroupIDs {
+		if g < 0 {
+			t.Errorf("user %d has group %d", i, g)
 		}
 	}
 }

@@ -61,52 +61,87 @@ func isDigits(s string) bool {
 	return true
 }
 
-// limiter paces requests per bucket from the portal's headers: once a bucket
-// has no requests left, its next request waits until the window has passed
-// instead of earning a 429.
+// limiter paces requests per bucket from the portal's headers. It counts
+// down the requests the last answer said were left, so that pages read
+// concurrently do not all go out on the last one, and once a bucket has none
+// left its next request waits until the window has passed instead of
+// earning a 429.
 type limiter struct {
-	mu sync.Mutex
-	// blockedUntil holds, per bucket, the earliest time the next request may
-	// be sent; absent or in the past means "send now".
-	blockedUntil map[string]time.Time
+	mu      sync.Mutex
+	buckets map[string]*bucketState
 }
 
-func newLimiter() *limiter { return &limiter{blockedUntil: make(map[string]time.Time)} }
+type bucketState struct {
+	// blockedUntil is the earliest time the next request may be sent.
+	blockedUntil time.Time
+	// remaining is what the portal said is left, less the requests sent
+	// since; known is false until an answer said.
+	remaining int
+	known     bool
+	window    time.Duration
+}
 
-// delay returns how long a request of the bucket must wait before it is sent.
+func newLimiter() *limiter { return &limiter{buckets: make(map[string]*bucketState)} }
+
+func (l *limiter) bucket(key string) *bucketState {
+	b := l.buckets[key]
+	if b == nil {
+		b = &bucketState{window: defaultWindow}
+		l.buckets[key] = b
+	}
+	return b
+}
+
+// delay returns how long a request of the bucket must wait before it is
+// sent; when it returns 0 the request is counted as sent.
 func (l *limiter) delay(key string, now time.Time) time.Duration {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	until, ok := l.blockedUntil[key]
-	if !ok {
-		return 0
+	b := l.bucket(key)
+	if now.Before(b.blockedUntil) {
+		return b.blockedUntil.Sub(now)
 	}
-	if !now.Before(until) {
-		delete(l.blockedUntil, key)
-		return 0
+	if b.known && b.remaining <= 0 {
+		// The last request the window allowed is on its way: the next one
+		// waits a full window, as the portal does not say when it started.
+		b.blockedUntil, b.known = now.Add(b.window), false
+		return b.window
 	}
-	return until.Sub(now)
+	b.remaining--
+	return 0
 }
 
 // observe records a response's headers. An exhausted bucket blocks for one
 // window from now: the portal does not say when its window started, so the
 // full window is the only wait that is sure to be enough.
 func (l *limiter) observe(key string, ri rateInfo, now time.Time) {
-	if !ri.HasRemaining || ri.Remaining > 0 {
+	if !ri.HasRemaining {
 		return
 	}
-	window := ri.Window
-	if !ri.HasWindow {
-		window = defaultWindow
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.bucket(key)
+	window := defaultWindow
+	if ri.HasWindow {
+		window, b.window = ri.Window, ri.Window
 	}
-	l.block(key, now.Add(window))
+	b.remaining, b.known = ri.Remaining, true
+	if ri.Remaining <= 0 {
+		// The window resets the count; the next answer tells it again.
+		l.blockLocked(b, now.Add(window))
+		b.known = false
+	}
 }
 
 // block makes the bucket wait until at least until.
 func (l *limiter) block(key string, until time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if cur, ok := l.blockedUntil[key]; !ok || until.After(cur) {
-		l.blockedUntil[key] = until
+	l.blockLocked(l.bucket(key), until)
+}
+
+func (l *limiter) blockLocked(b *bucketState, until time.Time) {
+	if until.After(b.blockedUntil) {
+		b.blockedUntil = until
 	}
 }

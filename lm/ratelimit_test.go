@@ -86,3 +86,21 @@ func TestLimiter(t *testing.T) {
 		t.Fatalf("an exhausted bucket without a window waits %s, want %s", d, defaultWindow)
 	}
 }
+
+func TestLimiterCountsDownConcurrentRequests(t *testing.T) {
+	now := time.Unix(1000, 0)
+	l := newLimiter()
+	key := "GET /setting/admins"
+	l.observe(key, rateInfo{Remaining: 2, HasRemaining: true, Window: 10 * time.Second, HasWindow: true}, now)
+	for i := range 2 {
+		if d := l.delay(key, now); d != 0 {
+			t.Fatalf("request %d of the 2 left waits %s", i+1, d)
+		}
+	}
+	if d := l.delay(key, now); d != 10*time.Second {
+		t.Fatalf("a third request, with none left, waits %s; want the window", d)
+	}
+	if d := l.delay(key, now.Add(10*time.Second)); d != 0 {
+		t.Fatalf("after the window a request waits %s", d)
+	}
+}

@@ -21,10 +21,21 @@ import (
 	"github.com/tidwall/gjson"
 )
 
-// maxBodyBytes bounds what one response may hold: a page of 1000 users with
-// their tokens is well under a megabyte, and a runaway body must not exhaust
-// a collector's memory.
-const maxBodyBytes = 64 << 20
+// Bounds on what one answer may hold, so that a runaway body (a proxy's
+// error stream, a portal bug) costs a collector a few MiB, never its memory.
+// A page of 1000 users with the fields the client asks for is about 400 KB;
+// whole user objects (read when a portal refuses fields=) run to a few KB
+// each with tokens and a note, so 8 KiB a user, 8 MiB a page, leaves room
+// to spare. A single user or group is one object of that kind. An answer
+// over its bound is final: re-sending or re-reading would get the same.
+const (
+	maxPageBytes   = 8 << 20
+	maxObjectBytes = 1 << 20
+	// maxDepth bounds JSON nesting before any parser recurses into it: a
+	// user page is 7 deep (page, items, user, roles, role, privileges,
+	// privilege); a 12 MB run of brackets would otherwise exhaust the stack.
+	maxDepth = 64
+)
 
 // isTLSFailure reports a certificate the client does not trust: the same
 // certificate comes back on every re-send, so retrying only delays the error.
@@ -47,6 +58,7 @@ type reply struct {
 	header   http.Header
 	body     []byte
 	tooLarge bool
+	limit    int64
 }
 
 // do sends one API request and returns the body of a 2xx answer, checked to
@@ -60,7 +72,9 @@ type reply struct {
 // into the existing group. Other 4xx are final, and so is 500: the portal
 // reports an internal error (1500) that a second identical request has no
 // reason to cure.
-func (c *Client) do(ctx context.Context, method, resourcePath string, query url.Values, body []byte) ([]byte, error) {
+//
+// limit bounds the answer's body (maxPageBytes or maxObjectBytes).
+func (c *Client) do(ctx context.Context, method, resourcePath string, query url.Values, body []byte, limit int64) ([]byte, error) {
 	key := bucketKey(method, resourcePath)
 	for attempt := 0; ; attempt++ {
 		if err := c.waitForBucket(ctx, method, resourcePath, key); err != nil {
@@ -69,7 +83,7 @@ func (c *Client) do(ctx context.Context, method, resourcePath string, query url.
 		if attempt > 0 {
 			c.retries.Add(1)
 		}
-		rep, err := c.send(ctx, method, resourcePath, query, body, attempt)
+		rep, err := c.send(ctx, method, resourcePath, query, body, attempt, limit)
 		if err != nil {
 			if errors.Is(err, errBuild) || isTLSFailure(err) {
 				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
@@ -145,7 +159,7 @@ func (c *Client) waitForBucket(ctx context.Context, method, resourcePath, key st
 // send makes one HTTP attempt. A returned error is a transport failure (no
 // answer, or the answer broke off); every answer, whatever its status, is a
 // reply.
-func (c *Client) send(ctx context.Context, method, resourcePath string, query url.Values, body []byte, attempt int) (reply, error) {
+func (c *Client) send(ctx context.Context, method, resourcePath string, query url.Values, body []byte, attempt int, limit int64) (reply, error) {
 	target := c.base + resourcePath
 	if len(query) > 0 {
 		target += "?" + query.Encode()
@@ -175,28 +189,31 @@ func (c *Client) send(ctx context.Context, method, resourcePath string, query ur
 		return reply{}, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	data, err := readBody(resp)
+	data, err := readBody(resp, limit)
 	c.logAttempt(method, resourcePath, resp.StatusCode, start, attempt)
 	if err != nil {
 		return reply{}, fmt.Errorf("reading the answer (HTTP %d): %w", resp.StatusCode, unwrapURLError(err))
 	}
-	rep := reply{status: resp.StatusCode, header: resp.Header, body: data}
-	if len(data) > maxBodyBytes {
+	rep := reply{status: resp.StatusCode, header: resp.Header, body: data, limit: limit}
+	if int64(len(data)) > limit {
 		rep.body, rep.tooLarge = nil, true
 	}
 	return rep, nil
 }
 
-// readBody reads the whole answer, at most maxBodyBytes+1 bytes. A known
-// length is read into one buffer of that size: a page of 1000 users is
-// 300 KB, which io.ReadAll would reach through a dozen growing copies.
-func readBody(resp *http.Response) ([]byte, error) {
+// readBody reads the whole answer, at most limit+1 bytes. A known length is
+// read into one buffer of that size: a page of 1000 users is 300 KB, which
+// io.ReadAll would reach through a dozen growing copies. A known length over
+// the limit is not read at all.
+func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
-	if n := resp.ContentLength; n > 0 && n <= maxBodyBytes {
+	if n := resp.ContentLength; n > limit {
+		return make([]byte, limit+1), nil
+	} else if n > 0 {
 		// MinRead more, so that reading up to the end needs no second buffer.
 		buf.Grow(int(n) + bytes.MinRead)
 	}
-	_, err := buf.ReadFrom(io.LimitReader(resp.Body, maxBodyBytes+1))
+	_, err := buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	return buf.Bytes(), err
 }
 
@@ -228,7 +245,7 @@ func (c *Client) checkBody(method, resourcePath string, rep reply) error {
 	}
 	switch {
 	case rep.tooLarge:
-		return fail(fmt.Sprintf("body larger than %d MiB", maxBodyBytes>>20))
+		return fail(fmt.Sprintf("body larger than %d KiB", rep.limit>>10))
 	case len(bytes.TrimSpace(rep.body)) != 0 && isHTML(rep):
 		return fail(htmlAnswer)
 	}
@@ -249,6 +266,8 @@ func bodyProblem(body []byte) string {
 		return "empty body where JSON was expected"
 	case htmlBody(body):
 		return htmlAnswer
+	case tooDeep(body):
+		return fmt.Sprintf("JSON nested more than %d deep", maxDepth)
 	case !gjson.ValidBytes(body):
 		return "body is not valid JSON (truncated?)"
 	}
@@ -366,4 +385,33 @@ func sleep(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// tooDeep reports JSON nested deeper than maxDepth, in one pass over the
+// bytes that skips strings, without parsing: it runs before the validator,
+// whose recursion a deep enough body would overflow.
+func tooDeep(body []byte) bool {
+	depth, inString, escaped := 0, false, false
+	for _, b := range body {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case b == '\\':
+				escaped = true
+			case b == '"':
+				inString = false
+			}
+		case b == '"':
+			inString = true
+		case b == '[' || b == '{':
+			if depth++; depth > maxDepth {
+				return true
+			}
+		case b == ']' || b == '}':
+			depth--
+		}
+	}
+	return false
 }

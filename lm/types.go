@@ -2,6 +2,7 @@ package lm
 
 import (
 	"cmp"
+	"fmt"
 	"strings"
 	"time"
 	"unicode"
@@ -71,7 +72,7 @@ type UserUpdate struct {
 // UserFields are the fields the client asks for when it lists users.
 var UserFields = []string{
 	"id", "username", "status", "apionly", "createdBy", "roles", "adminGroupIds",
-	"lastLoginOn", "lastActionOn", "lastAccessOn", "apiTokens",
+	"lastLoginOn", "lastActionOn", "lastAccessOn", "apiTokens", "note",
 }
 
 // millisThreshold separates seconds from milliseconds: as seconds it is the
@@ -136,11 +137,48 @@ func (u User) HasRole(name string) bool {
 	return false
 }
 
-// RoleIDs returns the ids of u's roles, in the order the API gave them.
+// RoleIDs returns the ids of u's roles, in the order the API gave them, or
+// nil when its roles could not be read (UpdateUser then refuses to send).
 func (u User) RoleIDs() []int {
+	if u.Roles == nil {
+		return nil
+	}
 	ids := make([]int, len(u.Roles))
 	for i, r := range u.Roles {
 		ids[i] = r.ID
 	}
 	return ids
+}
+
+// NameRoles names the role references that came without a name, from the
+// portal's role list. A user holding a nameless reference whose id is not in
+// roles is marked unreadable: which role it holds decides protection and
+// grouping, and a guess could be wrong. Users already unreadable are left as
+// they are.
+func NameRoles(users []User, roles []Role) {
+	var byID map[int]string
+	for i := range users {
+		u := &users[i]
+		if u.Unreadable != "" {
+			continue
+		}
+		for j := range u.Roles {
+			r := &u.Roles[j]
+			if r.Name != "" {
+				continue
+			}
+			if byID == nil {
+				byID = make(map[int]string, len(roles))
+				for _, known := range roles {
+					byID[known.ID] = known.Name
+				}
+			}
+			name, ok := byID[r.ID]
+			if !ok || name == "" {
+				u.Unreadable = fmt.Sprintf("roles[%d].id %d names no role", j, r.ID)
+				break
+			}
+			r.Name = name
+		}
+	}
 }

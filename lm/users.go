@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -17,69 +18,103 @@ const usersPath = "/setting/admins"
 
 // Users lists every user of the portal, sorted by id.
 func (c *Client) Users(ctx context.Context) ([]User, error) {
-	return list(ctx, c, usersPath, strings.Join(UserFields, ","), parseUser, func(u User) int { return u.ID })
+	return list(ctx, c, listing[User]{
+		path: usersPath, fields: strings.Join(UserFields, ","), parse: parseUser,
+		idOf: func(u User) (int, bool) { return u.ID, u.ID > 0 },
+	})
 }
 
-// parseUser reads one user object. id, username and status are required, the
-// username must not be empty and status must be one of the two values the API
-// documents; every other field may be missing but must have its documented
-// type when present.
+// parseUser reads one user object. Only an item that is not an object at
+// all is an error (the page is then not a list of users). A user object that
+// cannot be read with confidence is returned with Unreadable saying which
+// field held what, and the steps leave it alone: one odd user must not stop
+// the run, and must never be acted on. Unreadable: no usable id, no
+// username, a status other than active or suspended, roles or adminGroupIds
+// null or absent, any field of the wrong type. Forms that mean one thing are
+// read: status in any case, integers as digit strings, a role reference
+// without a name (see NameRoles), a token whose accessId is null.
 func parseUser(obj gjson.Result) (User, error) {
 	var d decoder
 	if !d.object(obj, "the user") {
 		return User{}, d.err
 	}
+	// Every field is read even after one fails, so that the run can show
+	// the user; a field that failed stays zero (nil for a list), never half
+	// read: partial roles in a PATCH would take a role away.
 	u := User{
-		ID:           d.id(obj, "id"),
+		ID:           d.id(obj, "id", 1),
 		Username:     d.str(obj, "username", true),
-		Status:       d.shared(obj, "status", true),
+		Status:       d.status(obj),
 		APIOnly:      d.bool(obj, "apionly"),
 		CreatedBy:    d.shared(obj, "createdBy", false),
+		Note:         d.str(obj, "note", false),
 		LastLoginOn:  d.int(obj, "lastLoginOn", false),
 		LastActionOn: d.int(obj, "lastActionOn", false),
 		LastAccessOn: d.int(obj, "lastAccessOn", false),
 	}
-	// Protection and reports go by username: a user without one cannot be
-	// judged, so the list is refused like any other unreadable item.
-	if d.err == nil && u.Username == "" {
-		d.fail("username is empty")
+	if u.Username == "" {
+		// Protection and reports go by username.
+		d.fail(`username ""`)
 	}
-	if d.err == nil && u.Status != StatusActive && u.Status != StatusSuspended {
-		d.fail("status is %q, neither %q nor %q", u.Status, StatusActive, StatusSuspended)
-	}
-	d.array(obj, "roles", func(elem gjson.Result) {
-		if d.object(elem, d.element()) {
-			u.Roles = append(u.Roles, Role{ID: d.id(elem, "id"), Name: d.shared(elem, "name", true)})
+	roles := []Role{}
+	if !d.array(obj, "roles", true, func(elem gjson.Result) {
+		if d.elementObject(elem) {
+			// A reference may carry the id alone; NameRoles names it.
+			roles = append(roles, Role{ID: d.id(elem, "id", 1), Name: d.shared(elem, "name", false)})
 		}
-	})
-	d.array(obj, "adminGroupIds", func(elem gjson.Result) {
-		u.GroupIDs = append(u.GroupIDs, int(d.intValue(elem, d.element())))
-	})
-	d.array(obj, "apiTokens", func(elem gjson.Result) {
-		if d.object(elem, d.element()) {
-			u.APITokens = append(u.APITokens, APIToken{
-				AccessID:   d.str(elem, "accessId", true),
+	}) {
+		roles = nil
+	}
+	u.Roles = roles
+	groups := []int{}
+	if !d.array(obj, "adminGroupIds", true, func(elem gjson.Result) {
+		n, ok := d.intValue(elem, d.element())
+		if ok && (n < 0 || n > math.MaxInt32) {
+			d.err = errors.New(d.element() + " " + held(elem))
+			return
+		}
+		groups = append(groups, int(n))
+	}) {
+		groups = nil
+	}
+	u.GroupIDs = groups
+	var tokens []APIToken
+	if !d.array(obj, "apiTokens", false, func(elem gjson.Result) {
+		if d.elementObject(elem) {
+			tokens = append(tokens, APIToken{
+				// null (or absent) is a bearer token, which has no access id.
+				AccessID:   d.str(elem, "accessId", false),
 				Enabled:    d.int(elem, "status", true) == tokenEnabled,
 				LastUsedOn: d.int(elem, "lastUsedOn", false),
 			})
 		}
-	})
+	}) {
+		tokens = nil
+	}
+	u.APITokens = tokens
 	if d.err != nil {
-		return User{}, userError(u, d.err)
+		u.Unreadable = d.err.Error()
 	}
 	return u, nil
 }
 
+// status reads the user's status in any case, as one of the two constants.
+func (d *decoder) status(obj gjson.Result) string {
+	v, ok := d.strValue(obj, "status", true)
+	switch {
+	case !ok:
+		return ""
+	case strings.EqualFold(v, StatusActive):
+		return StatusActive
+	case strings.EqualFold(v, StatusSuspended):
+		return StatusSuspended
+	}
+	d.failHeld("status", d.lookup(obj, "status"))
+	return ""
+}
+
 // tokenEnabled is the API's status of an enabled API token (1 = disabled).
 const tokenEnabled = 2
-
-// userError names the user an item error belongs to when its id was read.
-func userError(u User, err error) error {
-	if u.ID > 0 {
-		return fmt.Errorf("user %d: %w", u.ID, err)
-	}
-	return err
-}
 
 // patchBody is the PATCH body of a user update. Its fields are all the
 // client ever sends: never username, e-mail or names, whose change makes the
@@ -118,7 +153,7 @@ func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
 		return User{}, fmt.Errorf("update user %d: %w", u.ID, err)
 	}
 	path := usersPath + "/" + strconv.Itoa(u.ID)
-	resp, err := c.do(ctx, http.MethodPatch, path, nil, body)
+	resp, err := c.do(ctx, http.MethodPatch, path, nil, body, maxObjectBytes)
 	if err != nil {
 		return User{}, err
 	}

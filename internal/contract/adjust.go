@@ -22,6 +22,11 @@ import (
 //     privileges and its id is not read-only.
 //   - ErrorResponse.errorDetail and the lists' searchId are null in real
 //     responses; the swagger types them object and string without nullable.
+//   - The lists take sort=[+|-]field (API notes, "Paging, fields, filter,
+//     sort"; the client asks sort=+id so that a list that shifts while it is
+//     read can be placed by id), but the swagger declares sort on neither
+//     getAdminList nor getRoleList. It is declared here, for the three lists,
+//     so that its form is checked; this is the only place sort is allowed.
 //
 // Tightened, because the swagger requires nothing where the API notes state
 // what is always there (without this, any JSON object, the v1 envelope
@@ -80,6 +85,16 @@ func adjust(doc *openapi3.T) error {
 			return err
 		}
 		list.Required = []string{"total", "items"}
+	}
+	for _, path := range []string{"/setting/admins", "/setting/roles", "/setting/admin/groups"} {
+		item := doc.Paths.Value(path)
+		if item == nil || item.Get == nil {
+			return fmt.Errorf("swagger has no GET %s", path)
+		}
+		if item.Get.Parameters.GetByInAndName(openapi3.ParameterInQuery, "sort") == nil {
+			sort := openapi3.NewQueryParameter("sort").WithSchema(openapi3.NewStringSchema().WithPattern(`^[+-]?[A-Za-z]+$`))
+			item.Get.Parameters = append(item.Get.Parameters, &openapi3.ParameterRef{Value: sort})
+		}
 	}
 	for _, path := range []string{"/setting/admins", "/setting/roles"} {
 		item := doc.Paths.Value(path)

@@ -17,6 +17,11 @@ func TestValidateRequest(t *testing.T) {
 	}{
 		{name: "accepts a users page with fields and filter", method: "GET",
 			target: `/santaba/rest/setting/admins?size=1000&offset=0&fields=id,username&filter=status:"active"`, ok: true},
+		{name: "accepts a users page sorted by id, with an id filter", method: "GET",
+			target: `/santaba/rest/setting/admins?size=1000&offset=999&sort=%2Bid&filter=id%3E1000,id%3C1002`, ok: true},
+		{name: "accepts roles and groups sorted by id", method: "GET", target: "/santaba/rest/setting/roles?sort=%2Bid", ok: true},
+		{name: "accepts groups sorted by id", method: "GET", target: "/santaba/rest/setting/admin/groups?sort=-id", ok: true},
+		{name: "refuses a sort that is not [+|-]field", method: "GET", target: "/santaba/rest/setting/admins?sort=id%20desc"},
 		{name: "accepts version 3 asked in the query", method: "GET", target: "/santaba/rest/setting/admins?v=3",
 			header: map[string]string{"X-Version": ""}, ok: true},
 		{name: "accepts a bearer token", method: "GET", target: "/santaba/rest/setting/roles",

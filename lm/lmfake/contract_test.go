@@ -76,6 +76,8 @@ func TestContract(t *testing.T) {
 	}{
 		{name: "users list", method: "GET", target: "/setting/admins", want: 200},
 		{name: "users list as the client asks", method: "GET", target: "/setting/admins?size=1000&offset=0&fields=" + userFields, want: 200},
+		{name: "users list sorted by id", method: "GET", target: "/setting/admins?size=1000&offset=999&sort=%2Bid&fields=" + userFields, want: 200},
+		{name: "users in an id range", method: "GET", target: "/setting/admins?size=1000&offset=0&sort=%2Bid&filter=" + url.QueryEscape("id>3,id<9"), want: 200},
 		{name: "users list filtered", method: "GET", target: "/setting/admins?size=10&filter=" + url.QueryEscape(`status:"suspended"`), want: 200},
 		{name: "single user", method: "GET", target: "/setting/admins/2", want: 200},
 		{name: "single user with fields", method: "GET", target: "/setting/admins/2?fields=id,username,status", want: 200},

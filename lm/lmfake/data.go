@@ -63,6 +63,7 @@ func (u *user) toLM() lm.User {
 		LastLoginOn:  u.lastLoginOn,
 		LastActionOn: u.lastActionOn,
 		LastAccessOn: u.lastAccessOn,
+		Note:         u.note,
 	}
 	// The API always sends these lists, so a copy never holds nil ones.
 	if out.Roles == nil {
@@ -105,6 +106,7 @@ func (p *Portal) fromLM(u lm.User) *user {
 		lastLoginOn:  u.LastLoginOn,
 		lastActionOn: u.LastActionOn,
 		lastAccessOn: u.LastAccessOn,
+		note:         u.Note,
 	}
 	if nu.status == "" {
 		nu.status = lm.StatusActive
