@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"net/url"
-	"path/filepath"
 	"reflect"
 	"regexp"
 	"regexp/syntax"
@@ -19,6 +18,8 @@ import (
 	"unicode"
 
 	"github.com/sethvargo/go-envconfig"
+
+	"lm-user-hygiene/state"
 )
 
 // Commands.
@@ -47,12 +48,6 @@ const (
 
 // outputs are the output formats --output takes.
 var outputs = []string{outDatasource, outConfigsource, outJSON, outText}
-
-// Values of --state that are not a path.
-const (
-	stateAuto = "auto"
-	stateOff  = "off"
-)
 
 // Values of --never-logged-in.
 const (
@@ -100,12 +95,6 @@ type Config struct {
 	SSOCreatedBy   string `env:"LMUH_SSO_CREATED_BY" flag:"sso-created-by" words:"true" help:"a Go regular expression: a user whose createdBy matches it counts as created by SSO (replaces the built-in test)"`
 	UngroupedGroup string `env:"LMUH_UNGROUPED_GROUP,default=Ungrouped" flag:"ungrouped-group" words:"true" help:"placeholder group that counts as no group"`
 	CreateGroups   bool   `env:"LMUH_CREATE_GROUPS,default=false" flag:"create-groups" help:"create a missing target group instead of reporting the user as unmapped"`
-
-	// NeverLoggedIn is the --never-logged-in policy the planner of a run
-	// without state applies: first-seen needs the memory of when a user was
-	// first seen, and without it acts as skip (DESIGN, "Never logged in").
-	// A run with state uses NeverLoggedInMode itself.
-	NeverLoggedIn string
 
 	// Set by the command line only (no env tag: go-envconfig skips them).
 	Command string
@@ -451,10 +440,7 @@ func (c *Config) check(warnDaysGiven bool) error {
 		return usagef("--warn-days (%d) must be less than --inactive-days (%d): lower it, or 0 for no warning", c.WarnDays, c.InactiveDays)
 	}
 	switch c.NeverLoggedInMode {
-	case neverLoggedInFirstSeen:
-		c.NeverLoggedIn = neverLoggedInSkip
-	case neverLoggedInSkip, neverLoggedInSuspend:
-		c.NeverLoggedIn = c.NeverLoggedInMode
+	case neverLoggedInFirstSeen, neverLoggedInSkip, neverLoggedInSuspend:
 	default:
 		return usagef("--never-logged-in must be first-seen, skip or suspend, not %q", c.NeverLoggedInMode)
 	}
@@ -522,34 +508,15 @@ func (c *Config) ssoCreatedByRegexp() *regexp.Regexp { return c.ssoCreatedBy }
 // unreplaced ##property## token and so count as unset; the run may warn.
 func (c *Config) unsetByToken() []string { return c.unsetTokens }
 
-// statePath returns the state file of the run, or "" with --state off.
-// auto is <user cache dir>/lm-user-hygiene/<portal host>.db, for the portal
-// at baseURL (the base URL main's policy resolved); cacheDir is
-// os.UserCacheDir, or a stand-in in tests.
-func (c *Config) statePath(baseURL string, cacheDir func() (string, error)) (string, error) {
-	switch c.State {
-	case stateOff:
-		return "", nil
-	case stateAuto:
-	default:
-		return c.State, nil
-	}
+// statePath returns the state file of the run, or "" with --state off. auto
+// is <user cache dir>/lm-user-hygiene/<portal host>.db for the portal at
+// baseURL (the base URL main's policy resolved).
+func (c *Config) statePath(baseURL string) (string, error) {
 	u, err := url.Parse(baseURL)
 	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("--state auto: no portal host in %q", baseURL)
+		return "", fmt.Errorf("--state %s: no portal host in %q", c.State, baseURL)
 	}
-	dir, err := cacheDir()
-	if err != nil {
-		return "", fmt.Errorf("--state auto: no user cache directory (%v): give --state a path, or off", err)
-	}
-	// A port or an IPv6 address is no file name on every system.
-	host := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '_'
-	}, u.Host)
-	return filepath.Join(dir, "lm-user-hygiene", host+".db"), nil
+	return state.ParsePath(c.State, u.Host)
 }
 
 // secretValues returns the values given to secret flags on the command line,

@@ -54,7 +54,7 @@ func TestConfigSources(t *testing.T) {
 		{"defaults are the safe choice", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
 			if p.Apply || string(p.Command) != cmdRun || c.Output != outDatasource || p.MaxChanges != 50 || p.TimeBudget != 90*time.Second ||
 				p.Suspend.InactiveDays != 90 || p.Suspend.Activity != "any" || p.Suspend.SuspendedGroup != "Suspended" ||
-				p.Suspend.MinAdmins != 1 || p.Suspend.NeverLoggedIn != "skip" || p.Suspend.MaxSuspendPercent != 20 ||
+				p.Suspend.MinAdmins != 1 || p.Suspend.NeverLoggedIn != "first-seen" || p.Suspend.WarnDays != 14 || p.Suspend.MaxSuspendPercent != 20 ||
 				p.Suspend.IncludeAPIUsers || p.Assign.Scope != "sso" || p.Assign.UngroupedGroup != "Ungrouped" || p.Assign.CreateGroups {
 				t.Errorf("defaults: %+v", p)
 			}
@@ -67,11 +67,6 @@ func TestConfigSources(t *testing.T) {
 			}
 			if _, ok := c.asOf(); ok || c.ssoCreatedByRegexp() != nil || len(c.unsetByToken()) != 0 {
 				t.Error("an unset --as-of, --sso-created-by or token reads as set")
-			}
-		}},
-		{"first-seen acts as skip in a run without state", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if p.Suspend.NeverLoggedIn != "skip" {
-				t.Errorf("the planner gets %q", p.Suspend.NeverLoggedIn)
 			}
 		}},
 		{"skip and suspend reach the planner as given", []string{"--never-logged-in=suspend"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
@@ -506,20 +501,19 @@ func TestAsOfInThePast(t *testing.T) {
 }
 
 func TestStatePath(t *testing.T) {
-	cache := func() (string, error) { return "/home/collector/.cache", nil }
-	noCache := func() (string, error) { return "", errors.New("$HOME is not defined") }
+	t.Setenv("XDG_CACHE_HOME", "/home/collector/.cache")
+	t.Setenv("HOME", "/home/collector")
 	for _, tc := range []struct {
 		state, baseURL string
-		cacheDir       func() (string, error)
 		want, wantErr  string
 	}{
-		{"auto", "https://acme.logicmonitor.com/santaba/rest", cache, filepath.Join("/home/collector/.cache", "lm-user-hygiene", "acme.logicmonitor.com.db"), ""},
-		{"auto", "http://127.0.0.1:8080/santaba/rest", cache, filepath.Join("/home/collector/.cache", "lm-user-hygiene", "127.0.0.1_8080.db"), ""},
-		{"auto", "https://acme.lmgov.us/santaba/rest", noCache, "", "no user cache directory"},
-		{"off", "https://acme.logicmonitor.com/santaba/rest", noCache, "", ""},
-		{"/var/lib/lmuh.db", "https://acme.logicmonitor.com/santaba/rest", noCache, "/var/lib/lmuh.db", ""},
+		{"auto", "https://acme.logicmonitor.com/santaba/rest", filepath.Join("/home/collector/.cache", "lm-user-hygiene", "acme.logicmonitor.com.db"), ""},
+		{"auto", "http://127.0.0.1:8080/santaba/rest", filepath.Join("/home/collector/.cache", "lm-user-hygiene", "127.0.0.1_8080.db"), ""},
+		{"off", "https://acme.logicmonitor.com/santaba/rest", "", ""},
+		{"/var/lib/lmuh.db", "https://acme.logicmonitor.com/santaba/rest", "/var/lib/lmuh.db", ""},
+		{"auto", "not a url", "", "no portal host"},
 	} {
-		got, err := (&Config{State: tc.state}).statePath(tc.baseURL, tc.cacheDir)
+		got, err := (&Config{State: tc.state}).statePath(tc.baseURL)
 		if got != tc.want || (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("state %q at %s: %q, %v; want %q, %q", tc.state, tc.baseURL, got, err, tc.want, tc.wantErr)
 		}

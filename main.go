@@ -23,6 +23,7 @@ import (
 
 	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/state"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -120,6 +121,17 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 
 	runner := &hygiene.Runner{Portal: client, Log: log, Now: d.now}
+	store, err := openState(cfg, pol, log)
+	if err != nil {
+		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
+		printReport(stdout, errOut, format, hygiene.Failed(pol, err), hygiene.Stats{Duration: d.now().Sub(start)})
+		return exitFailed
+	}
+	defer store.Close()
+	runner.MemoryOK = store.ok
+	if store.Store != nil {
+		runner.Memory = store.Store
+	}
 	r := runner.Run(ctx, pol)
 	s := client.Stats()
 	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
@@ -159,6 +171,35 @@ func newClient(cfg *Config, log *logrus.Entry, d deps) (*lm.Client, error) {
 		UserAgent:      "lm-user-hygiene/" + version,
 		Now:            d.now,
 	})
+}
+
+// openedState is the run's state file, nil when it runs without one; ok is
+// false when one was asked for but cannot be used.
+type openedState struct {
+	*state.Store
+	ok bool
+}
+
+// openState opens the state file the settings name. Only a file locked by
+// another run stops the run; one that cannot be used is a warning, and the
+// run goes on without state. A run as of a later day reads it, never writes.
+func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState, error) {
+	path, err := cfg.statePath(cfg.BaseURL)
+	if err != nil {
+		log.WithField("error", err.Error()).Warn("no state file: this run goes on without state (no grace, first-seen users are skipped)")
+		return openedState{}, nil
+	}
+	if path == "" {
+		return openedState{ok: true}, nil
+	}
+	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero()})
+	if err != nil {
+		return openedState{}, err
+	}
+	if !health.OK {
+		log.Warn(health.Warning)
+	}
+	return openedState{Store: store, ok: health.OK}, nil
 }
 
 // printReport writes the report in the chosen format to stdout; a failure to

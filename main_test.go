@@ -34,7 +34,9 @@ type result struct {
 	stdout, stderr string
 }
 
-// portalEnv serves p on loopback and returns the environment that points a run at it.
+// portalEnv serves p on loopback and returns the environment that points a
+// run at it. Runs are stateless unless a test gives --state: the rules of a
+// single run are checked without the memory of earlier ones.
 func portalEnv(t *testing.T, p *lmfake.Portal) []string {
 	t.Helper()
 	srv := httptest.NewServer(p)
@@ -43,6 +45,7 @@ func portalEnv(t *testing.T, p *lmfake.Portal) []string {
 		"LM_BASE_URL=" + srv.URL + "/santaba/rest",
 		"LM_ACCESS_ID=" + testAccessID,
 		"LM_ACCESS_KEY=" + testAccessKey,
+		"LMUH_STATE=off",
 	}
 }
 
@@ -212,4 +215,17 @@ func parseJSON(t *testing.T, s string) jsonOut {
 		t.Fatalf("json output: %v\n%s", err, s)
 	}
 	return j
+}
+
+// TestMain keeps the state files of the runs under test (--state auto) out
+// of the user's cache directory.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "lmuh-test-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
 }

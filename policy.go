@@ -13,10 +13,8 @@ import (
 // Every error is one line that names the flag and says what to fix.
 func (c *Config) policy() (hygiene.Policy, error) {
 	p := hygiene.Policy{Command: hygiene.Command(c.Command), Apply: c.Apply, MaxChanges: c.MaxChanges, TimeBudget: c.TimeBudget}
-	switch c.Output {
-	case outDatasource, outConfigsource, outJSON:
-	default:
-		return p, usagef("--output must be datasource, configsource or json, not %q", c.Output)
+	if at, ok := c.asOf(); ok {
+		p.AsOf = at
 	}
 	if c.MaxChanges < 0 {
 		return p, usagef("--max-changes must be 0 or more, not %d", c.MaxChanges)
@@ -38,7 +36,8 @@ func (c *Config) policy() (hygiene.Policy, error) {
 		MinAdmins:         c.MinAdmins,
 		AdminRoles:        suspend.ParseList(c.AdminRoles),
 		IncludeAPIUsers:   c.IncludeAPIUsers,
-		NeverLoggedIn:     c.NeverLoggedIn,
+		NeverLoggedIn:     c.NeverLoggedInMode,
+		WarnDays:          c.WarnDays,
 		MaxSuspendPercent: c.MaxSuspendPercent,
 		TokenAccessID:     c.AccessID,
 	}
@@ -55,6 +54,7 @@ func (c *Config) policy() (hygiene.Policy, error) {
 		UngroupedGroup: strings.TrimSpace(c.UngroupedGroup),
 		SuspendedGroup: p.Suspend.SuspendedGroup,
 		CreateGroups:   c.CreateGroups,
+		SSOCreatedBy:   c.ssoCreatedByRegexp(),
 	}
 	if err := p.Assign.Validate(); err != nil {
 		return p, &usageError{msg: err.Error()}

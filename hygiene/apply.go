@@ -13,6 +13,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/state"
 )
 
 // ApplyWorkers bounds concurrent PATCHes; the client paces them further from
@@ -46,12 +47,13 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 		}
 	}
 	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
+	j := rn.beginJournal(r, state.KindRun, "")
 	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
 	var wg sync.WaitGroup
 	for range ApplyWorkers {
 		wg.Go(func() {
 			for c := g.next(); c != nil; c = g.next() {
-				rn.applyChange(ctx, c, created)
+				rn.applyChange(ctx, c, created, j)
 				g.after(c)
 			}
 		})
@@ -188,7 +190,7 @@ func (g *gate) stop(why error, level logrus.Level) {
 
 // applyChange makes one user change as a single PATCH with the complete
 // desired state.
-func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups) {
+func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups, j *journal) {
 	ids := append([]int(nil), c.GroupIDs...)
 	for _, name := range c.NewGroups {
 		key := strings.ToLower(name)
@@ -204,12 +206,14 @@ func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups)
 	// so no user is left half changed; only new changes stop.
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inflightTimeout)
 	defer cancel()
+	seq := j.intent(c, ids)
 	after, err := rn.Portal.UpdateUser(wctx, lm.UserUpdate{ID: c.User.ID, Status: c.Status, GroupIDs: ids, RoleIDs: c.User.RoleIDs()})
 	if err != nil {
 		c.Result, c.Err = ResultFailed, err
 	} else {
 		c.Result, c.After = ResultApplied, &after
 	}
+	j.outcome(seq, c)
 	rn.logChange(c)
 }
 

@@ -24,6 +24,15 @@ type Counts struct {
 	FutureActivity   int
 	Pending, Errors  int
 	Stats
+
+	UsersUnreadable  int
+	AssignOutOfScope int
+	ReactivatedKept  int
+	SuspendUpcoming  int
+	ExemptSkipped    int
+	StateOK          int
+	BudgetExhausted  int
+	ConfigWarnings   int
 }
 
 // A Datapoint is one key of the datasource output. Its name is written here
@@ -61,6 +70,14 @@ var Datapoints = []Datapoint{
 	{"api_requests", "requests sent to the portal", func(c *Counts) string { return strconv.FormatInt(c.Requests, 10) }},
 	{"api_retries", "requests sent again", func(c *Counts) string { return strconv.FormatInt(c.Retries, 10) }},
 	{"duration_seconds", "the run's wall time", func(c *Counts) string { return strconv.FormatFloat(c.Duration.Seconds(), 'f', 3, 64) }},
+	{"users_unreadable", "users that could not be read with confidence: left alone", count(func(c *Counts) int { return c.UsersUnreadable })},
+	{"assign_out_of_scope", "ungrouped active users left alone because of --assign-scope", count(func(c *Counts) int { return c.AssignOutOfScope })},
+	{"reactivated_kept", "active users found in the suspended group (reactivated by a person): not suspended again", count(func(c *Counts) int { return c.ReactivatedKept })},
+	{"suspend_upcoming", "users warned: suspended after --warn-days unless active", count(func(c *Counts) int { return c.SuspendUpcoming })},
+	{"exempt_skipped", "users exempt by a note tag that would otherwise be upcoming or suspended", count(func(c *Counts) int { return c.ExemptSkipped })},
+	{"state_ok", "0 when the state file asked for could not be used (no grace until it can)", count(func(c *Counts) int { return c.StateOK })},
+	{"budget_exhausted", "1 when the time budget kept planned changes from being made", count(func(c *Counts) int { return c.BudgetExhausted })},
+	{"config_warnings", "settings that name no user, role or group in the portal", count(func(c *Counts) int { return c.ConfigWarnings })},
 }
 
 func count(f func(*Counts) int) func(*Counts) string {
@@ -79,8 +96,16 @@ func (r *Report) Counts(st Stats) Counts {
 	if !r.Policy.Apply {
 		c.DryRun = 1
 	}
+	if r.StateOK {
+		c.StateOK = 1
+	}
+	if r.BudgetExhausted {
+		c.BudgetExhausted = 1
+	}
+	c.ConfigWarnings = len(r.Findings)
 	if r.Read {
 		c.UsersTotal = len(r.Users)
+		c.UsersUnreadable = r.unreadable()
 		for _, u := range r.Users {
 			switch u.Status {
 			case lm.StatusActive:
@@ -98,6 +123,10 @@ func (r *Report) Counts(st Stats) Counts {
 	}
 	if ap := r.AssignPlan; ap != nil {
 		c.Unmapped = ap.Unmapped
+		c.AssignOutOfScope = ap.OutOfScope
+		if r.SuspendPlan == nil {
+			c.ReactivatedKept = ap.Reactivated
+		}
 	}
 	for _, ch := range r.Changes {
 		c.Planned[ch.Kind]++
@@ -117,6 +146,9 @@ func (r *Report) Counts(st Stats) Counts {
 
 func (c *Counts) countSuspend(sp *suspend.Plan) {
 	c.InactiveFound = sp.InactiveFound
+	c.SuspendUpcoming = sp.Upcoming
+	c.ExemptSkipped = sp.ExemptSkipped
+	c.ReactivatedKept = sp.Reactivated
 	if sp.Tripped {
 		c.BreakerTripped = 1
 	}

@@ -22,6 +22,15 @@ type Report struct {
 	SuspendPlan *suspend.Plan
 	AssignPlan  *assign.Plan
 	Changes     []*Change
+	// Findings are the settings that name nothing in the portal.
+	Findings []Finding
+
+	// memory is what the state remembered of each user before this run.
+	memory map[int]suspend.Memory
+	// StateOK is false when the state file asked for could not be used.
+	StateOK bool
+	// RunID is the journal's id of an applying run with state.
+	RunID string
 
 	GroupsCreated []lm.Group
 	GroupsFailed  []string // names
@@ -40,6 +49,37 @@ type Report struct {
 
 // Failed is the report of a run that stopped before reading the portal.
 func Failed(p Policy, err error) *Report { return &Report{Policy: p, Failure: err} }
+
+// A Finding is a setting that names something the portal does not have.
+type Finding struct {
+	Setting string // the flag, e.g. "--protect-users"
+	Entry   string // the entry as the setting gives it
+	Problem string // what is wrong
+	Fix     string // what to do
+}
+
+// findSettingMisses checks every setting that names users, roles or groups
+// against what the run read, whatever the command: a typo in a break-glass
+// entry must be loud long before the account is due.
+func (r *Report) findSettingMisses() {
+	for _, f := range suspend.SettingFindings(r.Users, r.Roles, r.Policy.Suspend) {
+		r.Findings = append(r.Findings, Finding(f))
+	}
+	for _, f := range assign.SettingFindings(r.Groups, r.Roles, r.Policy.Assign) {
+		r.Findings = append(r.Findings, Finding(f))
+	}
+}
+
+// unreadable counts the users that could not be read with confidence.
+func (r *Report) unreadable() int {
+	n := 0
+	for i := range r.Users {
+		if r.Users[i].Unreadable != "" {
+			n++
+		}
+	}
+	return n
+}
 
 // Stats are the figures of a run that vary from run to run; the harness
 // measures them around the run.

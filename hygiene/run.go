@@ -43,8 +43,11 @@ type Policy struct {
 	Apply      bool
 	MaxChanges int
 	TimeBudget time.Duration
-	Suspend    suspend.Options
-	Assign     assign.Options
+	// AsOf, when set, is the end of the --as-of day: the rules are evaluated
+	// then, as if the tool had run every day until then; plan only.
+	AsOf    time.Time
+	Suspend suspend.Options
+	Assign  assign.Options
 }
 
 // RunsSuspend reports whether the run takes the suspend step.
@@ -61,6 +64,12 @@ type Runner struct {
 	Portal Portal
 	Log    *logrus.Entry
 	Now    func() time.Time
+	// Memory is the lifecycle memory; nil runs without state (no grace,
+	// never-logged-in users are skipped).
+	Memory Memory
+	// MemoryOK is false when a state file was asked for but could not be
+	// used (the state_ok datapoint).
+	MemoryOK bool
 }
 
 // Run reads the portal, plans, and (with Apply) writes. It never returns an
@@ -71,7 +80,9 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 		r.Failure = err
 		return r
 	}
+	rn.recall(r)
 	rn.plan(r)
+	rn.remember(r)
 	if rn.refuse(r) {
 		return r
 	}
@@ -133,12 +144,14 @@ func (rn *Runner) read(ctx context.Context, r *Report) error {
 	if err != nil {
 		return fmt.Errorf("reading user groups: %w", rn.readHint(ctx, r, err))
 	}
-	var roles []lm.Role
-	if r.Policy.RunsAssign() {
-		if roles, err = rn.Portal.Roles(ctx); err != nil {
-			return fmt.Errorf("reading roles: %w", rn.readHint(ctx, r, err))
-		}
+	// Roles are read whatever the command: they name the roles of users
+	// whose role references come without a name, and settings that name a
+	// role are checked against them.
+	roles, err := rn.Portal.Roles(ctx)
+	if err != nil {
+		return fmt.Errorf("reading roles: %w", rn.readHint(ctx, r, err))
 	}
+	lm.NameRoles(users, roles)
 	r.Users, r.Groups, r.Roles, r.Read = users, groups, roles, true
 	rn.Log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
 	return nil
@@ -173,12 +186,24 @@ func withAuthHint(err error) error {
 }
 
 // plan runs the pure planners and lines up the changes in the order the run
-// makes them: suspensions (oldest activity first), moves, regroups.
+// makes them: suspensions (oldest activity first), moves, regroups. It also
+// checks the settings that name something in the portal.
 func (rn *Runner) plan(r *Report) {
+	p := &r.Policy
+	clock := suspend.Clock{Now: r.Started, Today: r.Started}
+	if !p.AsOf.IsZero() {
+		clock.Now = p.AsOf
+	}
+	p.Suspend.HaveState = rn.Memory != nil
+	p.Assign.HaveState = rn.Memory != nil
+	p.Assign.Activity = p.Suspend.Activity
+	p.Assign.InactiveCutoff = clock.Now.AddDate(0, 0, -p.Suspend.InactiveDays)
+	r.findSettingMisses()
 	exclude := map[int]bool{}
-	if r.Policy.RunsSuspend() {
-		sp := suspend.NewPlan(r.Users, r.Groups, r.Policy.Suspend, r.Started)
+	if p.RunsSuspend() {
+		sp := suspend.NewPlan(r.Users, r.Groups, p.Suspend, clock, r.memory)
 		r.SuspendPlan = &sp
+		p.Assign.InactiveCutoff = sp.Cutoff
 		var moves []*Change
 		var newGroups []string // one slice for all: every change creates the same group
 		for i := range sp.Decisions {
@@ -205,6 +230,11 @@ func (rn *Runner) plan(r *Report) {
 		if sp.Tripped {
 			rn.Log.WithField("reason", sp.TripReason).Error("inactivity breaker tripped: the data looks suspect, nothing will be written")
 		}
+		for i := range sp.Decisions {
+			if d := &sp.Decisions[i]; d.Warning != "" {
+				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Warn(d.Warning)
+			}
+		}
 	}
 	if r.Policy.RunsAssign() {
 		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
@@ -222,16 +252,32 @@ func (rn *Runner) plan(r *Report) {
 	}
 }
 
-// refuse blocks every change of a run whose data is suspect: the plan is
-// reported in full and nothing is written.
+// ErrUnreadable is the run failing because too many users could not be read.
+var ErrUnreadable = errors.New("too many users could not be read")
+
+// maxUnreadablePercent is the share of unreadable users above which the
+// data is suspect: the portal answers in a shape the tool does not know.
+const maxUnreadablePercent = 5.0
+
+// refuse blocks every change of a run whose data is suspect (the breaker
+// tripped, or too many users could not be read): the plan is reported in
+// full and nothing is written.
 func (rn *Runner) refuse(r *Report) bool {
-	if r.SuspendPlan == nil || !r.SuspendPlan.Tripped {
+	var why error
+	switch unreadable := r.unreadable(); {
+	case len(r.Users) > 0 && float64(unreadable)*100 > maxUnreadablePercent*float64(len(r.Users)):
+		why = fmt.Errorf("%w: %d of %d users (more than %g%%) could not be read with confidence, so the data is suspect; "+
+			"nothing was written (--log-level warn lists each user and the field)", ErrUnreadable, unreadable, len(r.Users), maxUnreadablePercent)
+	case r.SuspendPlan != nil && r.SuspendPlan.Tripped:
+		why = fmt.Errorf("%w: %s; nothing was written", ErrBreaker, r.SuspendPlan.TripReason)
+	default:
 		return false
 	}
 	for _, c := range r.Changes {
 		c.Result = ResultBlocked
 	}
-	r.Failure = fmt.Errorf("%w: %s; nothing was written", ErrBreaker, r.SuspendPlan.TripReason)
+	r.Failure = why
+	rn.Log.WithField("reason", why.Error()).Error("refusing to write")
 	return true
 }
 

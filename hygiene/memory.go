@@ -1,0 +1,138 @@
+package hygiene
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+
+	"lm-user-hygiene/state"
+	"lm-user-hygiene/suspend"
+)
+
+// Memory is the lifecycle memory a run reads and records: what the portal
+// forgets (first seen, first warned, first seen reactivated) and the journal
+// of every change. *state.Store satisfies it.
+type Memory interface {
+	Users() (map[int]state.Record, error)
+	SaveUsers(map[int]state.Record) error
+	BeginRun(state.Run) error
+	Intent(runID string, e state.Entry) (uint64, error)
+	Outcome(runID string, seq uint64, o state.Outcome) error
+}
+
+var _ Memory = (*state.Store)(nil)
+
+// recall reads what the state remembers of the users. A state that cannot be
+// read is a run without state: losing it only delays actions.
+func (rn *Runner) recall(r *Report) {
+	r.StateOK = rn.MemoryOK
+	if rn.Memory == nil {
+		return
+	}
+	records, err := rn.Memory.Users()
+	if err != nil {
+		rn.Log.WithField("error", err.Error()).Warn("cannot read the state file: this run goes on without state (no grace, first-seen users are skipped)")
+		rn.Memory, r.StateOK = nil, false
+		return
+	}
+	r.memory = make(map[int]suspend.Memory, len(records))
+	for id, rec := range records {
+		r.memory[id] = suspend.Memory(rec)
+	}
+}
+
+// remember records what the suspend plan says the state should hold of each
+// user, in plan runs too (the plan is the notice). A run as of a later day
+// records nothing: its dates have not happened.
+func (rn *Runner) remember(r *Report) {
+	sp := r.SuspendPlan
+	if rn.Memory == nil || sp == nil || !r.Policy.AsOf.IsZero() {
+		return
+	}
+	records := make(map[int]state.Record, len(sp.Decisions))
+	for _, d := range sp.Decisions {
+		if d.Outcome == suspend.OutcomeUnreadable {
+			// Its id may be wrong: keep what was known, learn nothing.
+			if m, ok := r.memory[d.User.ID]; ok {
+				records[d.User.ID] = state.Record(m)
+			}
+			continue
+		}
+		records[d.User.ID] = state.Record(d.Remember)
+	}
+	if err := rn.Memory.SaveUsers(records); err != nil {
+		rn.stateFailed(r, "cannot record the users in the state file", err)
+	}
+}
+
+// stateFailed notes that the state could not be written: the run goes on.
+func (rn *Runner) stateFailed(r *Report, what string, err error) {
+	r.StateOK = false
+	rn.Log.WithField("error", err.Error()).Warn(what + "; the run goes on")
+}
+
+// journal is one run's record of its changes in the state file.
+type journal struct {
+	rn    *Runner
+	r     *Report
+	runID string
+}
+
+// beginJournal starts the journal of an applying run; nil without state.
+func (rn *Runner) beginJournal(r *Report, kind, undoOf string) *journal {
+	if rn.Memory == nil {
+		return nil
+	}
+	run := state.Run{ID: state.NewRunID(r.Started), Kind: kind, Started: r.Started, PolicyDigest: policyDigest(r.Policy), UndoOf: undoOf}
+	if err := rn.Memory.BeginRun(run); err != nil {
+		rn.stateFailed(r, "cannot journal the run", err)
+		return nil
+	}
+	r.RunID = run.ID
+	rn.Log.WithField("run", run.ID).Info("journaling this run's changes (history, undo)")
+	return &journal{rn: rn, r: r, runID: run.ID}
+}
+
+// intent journals a change before its PATCH; 0 when it could not.
+func (j *journal) intent(c *Change, desiredGroups []int) uint64 {
+	if j == nil {
+		return 0
+	}
+	seq, err := j.rn.Memory.Intent(j.runID, state.Entry{UserID: c.User.ID, Username: c.User.Username,
+		Before:  state.UserState{Status: c.User.Status, GroupIDs: c.User.GroupIDs},
+		Desired: state.UserState{Status: c.Status, GroupIDs: desiredGroups}})
+	if err != nil {
+		j.rn.stateFailed(j.r, "cannot journal a change", err)
+		return 0
+	}
+	return seq
+}
+
+// outcome journals what became of a journaled change.
+func (j *journal) outcome(seq uint64, c *Change) {
+	if j == nil || seq == 0 {
+		return
+	}
+	o := state.Outcome{Result: state.ResultApplied}
+	if c.After != nil {
+		o.After = state.UserState{Status: c.After.Status, GroupIDs: c.After.GroupIDs}
+	}
+	if c.Result != ResultApplied {
+		o.Result = state.ResultFailed
+		if c.Err != nil {
+			o.Error = c.Err.Error()
+		}
+	}
+	if err := j.rn.Memory.Outcome(j.runID, seq, o); err != nil {
+		j.rn.stateFailed(j.r, "cannot journal a change's outcome", err)
+	}
+}
+
+// policyDigest identifies the policy a run applied, for the journal.
+func policyDigest(p Policy) string {
+	b, _ := json.Marshal(jsonPolicyOf(p))
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:8])
+}
+
