@@ -5,7 +5,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 
-
 	"lm-user-hygiene/state"
 	"lm-user-hygiene/suspend"
 )
@@ -135,4 +134,3 @@ func policyDigest(p Policy) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:8])
 }
-
