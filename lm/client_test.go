@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -589,5 +591,51 @@ func TestUsersWithoutIDAreNotDuplicates(t *testing.T) {
 	users, err := f.client.Users(context.Background())
 	if err != nil || len(users) != 3 {
 		t.Fatalf("Users = %+v, %v; want the two id-less users kept, unreadable", users, err)
+	}
+}
+
+// TestRunawayBodiesCostLittleMemory: a body streamed without a length is
+// read up to the page bound and no further; a deep one is refused before
+// any parser recurses. Neither is re-sent or re-read.
+func TestRunawayBodiesCostLittleMemory(t *testing.T) {
+	chunk := []byte(strings.Repeat("0,", 32<<10))
+	tests := []struct {
+		name, open, fill, has string
+		size                  int
+	}{
+		{"a 60 MB flat page", `{"total":-1,"items":[`, "0,", "larger than 8192 KiB", 60 << 20},
+		{"a 12 MB nested page", `{"total":1,"items":`, "[", "larger than 8192 KiB", 12 << 20},
+		{"a 4 MB nested page", `{"total":1,"items":`, "[", "nested more than 64", 4 << 20},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fill := chunk
+			if tt.fill == "[" {
+				fill = []byte(strings.Repeat("[", len(chunk)))
+			}
+			f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, tt.open)
+				for n := 0; n < tt.size; n += len(fill) {
+					if _, err := w.Write(fill); err != nil {
+						return
+					}
+				}
+			})
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			users, err := f.client.Users(context.Background())
+			runtime.ReadMemStats(&after)
+			var re *ResponseError
+			if !errors.As(err, &re) || !strings.Contains(re.Reason, tt.has) || users != nil {
+				t.Fatalf("Users = %d users, %v; want *ResponseError mentioning %q", len(users), err, tt.has)
+			}
+			if f.hits.Load() != 1 {
+				t.Fatalf("%d requests: a runaway page is final", f.hits.Load())
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; alloc > 40<<20 {
+				t.Fatalf("reading it allocated %d MiB", alloc>>20)
+			}
+		})
 	}
 }

@@ -1,6 +1,7 @@
 package lm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -74,15 +75,77 @@ func (e *PagingError) Error() string {
 	return fmt.Sprintf("listing %s: pages do not add up: %s", e.Path, e.Reason)
 }
 
-// MismatchError means the portal accepted an update but answered with a state
-// other than the one asked for.
+// MismatchError means the portal accepted an update but has the user in a
+// state other than the one asked for.
 type MismatchError struct {
 	UserID int
 	Reason string
+	// User is the user as the portal has it, for the run to show.
+	User User
+	// Merged is set when the portal's groups are the groups before the
+	// update together with the ones asked: it merges adminGroupIds.
+	Merged bool
 }
 
 func (e *MismatchError) Error() string {
 	return fmt.Sprintf("user %d: the portal did not apply the update as asked: %s", e.UserID, e.Reason)
+}
+
+// IsMergedGroups reports whether err shows that the portal merged a PATCH's
+// adminGroupIds into the user's groups instead of replacing them. No further
+// change may start: each would leave users in groups they should leave.
+func IsMergedGroups(err error) bool {
+	var me *MismatchError
+	return errors.As(err, &me) && me.Merged
+}
+
+// NotSentError means a request was not sent (or, after a 429, not sent
+// again) because the rate-limit window it had to wait for stays closed past
+// the send-by time in its context: nothing was changed, and the change can
+// be made by the next run.
+type NotSentError struct {
+	Method, Path string
+	// Wait is how long the window stays closed.
+	Wait time.Duration
+}
+
+func (e *NotSentError) Error() string {
+	return fmt.Sprintf("%s %s: not sent: the rate-limit window stays closed for %s, past the time to send by",
+		e.Method, e.Path, e.Wait.Round(time.Millisecond))
+}
+
+// IsNotSent reports whether err means the request was not made because of
+// a rate-limit window closed past the send-by time (see WithSendBy).
+func IsNotSent(err error) bool {
+	var ns *NotSentError
+	return errors.As(err, &ns)
+}
+
+type sendByKey struct{}
+
+// WithSendBy returns a context under which a request that would have to wait
+// for a closed rate-limit window (from X-Rate-Limit-* or after a 429) past t
+// is not sent, and fails at once with an error for which IsNotSent is true.
+func WithSendBy(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, sendByKey{}, t)
+}
+
+func sendBy(ctx context.Context) (time.Time, bool) {
+	t, ok := ctx.Value(sendByKey{}).(time.Time)
+	return t, ok
+}
+
+// IsUnauthorized reports whether err is the portal refusing the credentials
+// (HTTP 401): no further request can succeed.
+func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
+
+// IsForbidden reports whether err is the portal refusing the token the right
+// to do this (HTTP 403), e.g. to change one user.
+func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
+
+func hasStatus(err error, status int) bool {
+	var apiErr *APIError
+	return errors.As(err, &apiErr) && apiErr.StatusCode == status
 }
 
 // IsAuth reports whether err is the portal refusing the credentials or their

@@ -50,7 +50,7 @@ func TestPacesFromRateLimitHeaders(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	if _, err := f.client.UpdateUser(ctx, UserUpdate{ID: 1, Status: StatusActive}); err != nil {
+	if _, err := f.client.UpdateUser(ctx, UserUpdate{ID: 1, Status: StatusActive, RoleIDs: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d > 200*time.Millisecond {

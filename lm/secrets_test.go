@@ -63,7 +63,7 @@ func TestSecretsNeverInErrorsOrLogs(t *testing.T) {
 			name: "a mismatch",
 			h:    scripted(step{200, `{"id":4,"username":"a","status":"active","adminGroupIds":[1]}`, nil}),
 			call: func(c *Client) error {
-				_, err := c.UpdateUser(context.Background(), UserUpdate{ID: 4, Status: StatusSuspended})
+				_, err := c.UpdateUser(context.Background(), UserUpdate{ID: 4, Status: StatusSuspended, RoleIDs: []int{1}})
 				return err
 			},
 		},

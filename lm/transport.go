@@ -145,6 +145,9 @@ func (c *Client) waitForBucket(ctx context.Context, method, resourcePath, key st
 		if d <= 0 {
 			return nil
 		}
+		if by, ok := sendBy(ctx); ok && now.Add(d).After(by) {
+			return &NotSentError{Method: method, Path: resourcePath, Wait: d}
+		}
 		if deadline, ok := ctx.Deadline(); ok && now.Add(d).After(deadline) {
 			return &RateLimitError{Method: method, Path: resourcePath, Window: d}
 		}
@@ -189,6 +192,11 @@ func (c *Client) send(ctx context.Context, method, resourcePath string, query ur
 		return reply{}, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
+	if resp.ContentLength > limit {
+		// Announced too large: not worth a byte of memory.
+		c.logAttempt(method, resourcePath, resp.StatusCode, start, attempt)
+		return reply{status: resp.StatusCode, header: resp.Header, tooLarge: true, limit: limit}, nil
+	}
 	data, err := readBody(resp, limit)
 	c.logAttempt(method, resourcePath, resp.StatusCode, start, attempt)
 	if err != nil {
@@ -203,13 +211,10 @@ func (c *Client) send(ctx context.Context, method, resourcePath string, query ur
 
 // readBody reads the whole answer, at most limit+1 bytes. A known length is
 // read into one buffer of that size: a page of 1000 users is 300 KB, which
-// io.ReadAll would reach through a dozen growing copies. A known length over
-// the limit is not read at all.
+// io.ReadAll would reach through a dozen growing copies.
 func readBody(resp *http.Response, limit int64) ([]byte, error) {
 	var buf bytes.Buffer
-	if n := resp.ContentLength; n > limit {
-		return make([]byte, limit+1), nil
-	} else if n > 0 {
+	if n := resp.ContentLength; n > 0 && n <= limit {
 		// MinRead more, so that reading up to the end needs no second buffer.
 		buf.Grow(int(n) + bytes.MinRead)
 	}

@@ -66,7 +66,12 @@ type UserUpdate struct {
 	ID       int
 	Status   string
 	GroupIDs []int
-	RoleIDs  []int
+	// RoleIDs are the user's roles as read (User.RoleIDs); nil or empty
+	// (roles unknown) refuses the update without sending it.
+	RoleIDs []int
+	// Before are the user's groups as read, so that an answer holding
+	// both these and the desired groups is known as merged.
+	Before []int
 }
 
 // UserFields are the fields the client asks for when it lists users.

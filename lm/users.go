@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/sirupsen/logrus"
 	"github.com/tidwall/gjson"
 )
 
@@ -132,15 +134,28 @@ type roleRef struct {
 // UpdateUser writes u's complete desired status, groups and roles in one
 // PATCH. The roles are sent because some portals refuse an update without
 // them, and the full group list because whether the portal replaces or merges
-// adminGroupIds is undocumented. The answer is then compared with what was
-// asked: a different status or group set is a *MismatchError, returned
-// together with the user as the portal now reports it.
+// adminGroupIds is undocumented. A user whose roles are unknown (RoleIDs nil
+// or empty) is never sent: roles [] could strip its roles.
+//
+// The answer is then compared with what was asked. When it lacks the status
+// or the groups, a GET of the user decides (a portal may answer a PATCH with
+// only what it changed, or nothing). A different status or group set is a
+// *MismatchError carrying the user as the portal has it, also returned as
+// the User; when the portal's groups are the union of the groups before
+// (u.Before) and the desired ones, it merged instead of replacing, and
+// IsMergedGroups(err) is true: every further change would pile groups up.
+//
+// With a send-by time in ctx (WithSendBy), an update that would have to
+// wait for a closed rate-limit window past it is not sent (IsNotSent).
 func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
 	if u.ID <= 0 {
 		return User{}, fmt.Errorf("update user: invalid user id %d", u.ID)
 	}
 	if u.Status != StatusActive && u.Status != StatusSuspended {
 		return User{}, fmt.Errorf("update user %d: status %q is neither %q nor %q", u.ID, u.Status, StatusActive, StatusSuspended)
+	}
+	if len(u.RoleIDs) == 0 {
+		return User{}, fmt.Errorf("update user %d: its roles are unknown; a PATCH without them could take them away", u.ID)
 	}
 	pb := patchBody{Status: u.Status, AdminGroupIDs: []int{}, Roles: []roleRef{}}
 	pb.AdminGroupIDs = append(pb.AdminGroupIDs, u.GroupIDs...)
@@ -157,33 +172,67 @@ func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	bad := func(err error) error {
-		return &ResponseError{Method: http.MethodPatch, Path: path, StatusCode: http.StatusOK, Reason: err.Error()}
-	}
-	obj := gjson.ParseBytes(resp)
-	got, err := parseUser(obj)
+	got, err := parseUser(gjson.ParseBytes(resp))
 	if err != nil {
-		return User{}, bad(err)
+		return User{}, &ResponseError{Method: http.MethodPatch, Path: path, StatusCode: http.StatusOK, Reason: err.Error()}
 	}
-	// Without adminGroupIds in the answer the update cannot be verified, and
-	// reading the absence as "no groups" would report a false mismatch.
-	if !obj.Get("adminGroupIds").IsArray() {
-		return User{}, bad(errors.New("the answer has no adminGroupIds to verify the update against"))
+	answeredID := gjson.GetBytes(resp, "id").Exists()
+	if answeredID && got.ID != u.ID {
+		return got, &MismatchError{UserID: u.ID, User: got,
+			Reason: fmt.Sprintf("asked to update user %d, the portal answered with user %d", u.ID, got.ID)}
 	}
+	if got.Status == "" || got.GroupIDs == nil {
+		// The answer does not say what the user now is: ask. A read-back
+		// that fails leaves the update unverified, which is an error too.
+		c.log.WithFields(logrus.Fields{"user": u.ID}).Debug("the PATCH answer lacks status or adminGroupIds; reading the user back")
+		if got, err = c.user(ctx, u.ID); err != nil {
+			return User{}, fmt.Errorf("update user %d was sent but cannot be verified: %w", u.ID, err)
+		}
+		if got.Status == "" || got.GroupIDs == nil {
+			return got, &ResponseError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK,
+				Reason: "the user read back has no readable status or adminGroupIds to verify the update against (" + got.Unreadable + ")"}
+		}
+	}
+	return got, verify(u, got)
+}
+
+// verify compares the user as the portal has it with the update asked.
+func verify(u UserUpdate, got User) error {
 	var diffs []string
-	if got.ID != u.ID {
-		diffs = append(diffs, fmt.Sprintf("asked to update user %d, the portal answered with user %d", u.ID, got.ID))
-	}
 	if got.Status != u.Status {
-		diffs = append(diffs, fmt.Sprintf("asked status %s, the portal answered %s", u.Status, got.Status))
+		diffs = append(diffs, fmt.Sprintf("asked status %s, the portal has %s", u.Status, got.Status))
 	}
-	if !sameIDSet(got.GroupIDs, u.GroupIDs) {
-		diffs = append(diffs, fmt.Sprintf("asked groups %v, the portal answered %v", sortedIDs(u.GroupIDs), sortedIDs(got.GroupIDs)))
+	sameGroups := sameIDSet(got.GroupIDs, u.GroupIDs)
+	if !sameGroups {
+		diffs = append(diffs, fmt.Sprintf("asked groups %v, the portal has %v", sortedIDs(u.GroupIDs), sortedIDs(got.GroupIDs)))
 	}
-	if len(diffs) > 0 {
-		return got, &MismatchError{UserID: u.ID, Reason: strings.Join(diffs, "; ")}
+	if len(diffs) == 0 {
+		return nil
 	}
-	return got, nil
+	merged := !sameGroups && u.Before != nil && sameIDSet(got.GroupIDs, append(slices.Clone(u.Before), u.GroupIDs...))
+	if merged {
+		diffs = append(diffs, "the portal merges adminGroupIds instead of replacing them")
+	}
+	return &MismatchError{UserID: u.ID, User: got, Merged: merged, Reason: strings.Join(diffs, "; ")}
+}
+
+// user reads one user.
+func (c *Client) user(ctx context.Context, id int) (User, error) {
+	path := usersPath + "/" + strconv.Itoa(id)
+	q := url.Values{"fields": {strings.Join(UserFields, ",")}}
+	resp, err := c.do(ctx, http.MethodGet, path, q, nil, maxObjectBytes)
+	if err != nil {
+		return User{}, err
+	}
+	u, err := parseUser(gjson.ParseBytes(resp))
+	if err != nil {
+		return User{}, &ResponseError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK, Reason: err.Error()}
+	}
+	if u.ID != id {
+		return User{}, &ResponseError{Method: http.MethodGet, Path: path, StatusCode: http.StatusOK,
+			Reason: fmt.Sprintf("asked for user %d, the portal answered with user %d", id, u.ID)}
+	}
+	return u, nil
 }
 
 // sameIDSet compares two id lists as sets: the portal may reorder them.

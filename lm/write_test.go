@@ -10,13 +10,17 @@ import (
 )
 
 func TestUpdateUser(t *testing.T) {
+	const roles = `"roles":[{"id":1,"name":"a"}]`
 	tests := []struct {
 		name         string
 		update       UserUpdate
 		wantBody     string
 		answer       string
+		readBack     string // the GET answer; "" = no GET expected
 		wantMismatch string // substring of the *MismatchError reason; "" = no mismatch
-		wantResponse bool   // a *ResponseError
+		wantMerged   bool
+		wantResponse bool // a *ResponseError
+		wantStatus   string
 	}{
 		{
 			name:     "sends the full desired groups and roles",
@@ -25,30 +29,37 @@ func TestUpdateUser(t *testing.T) {
 			answer:   `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[7],"roles":[{"id":1,"name":"a"},{"id":2,"name":"b"}]}`,
 		},
 		{
-			name:     "sends empty lists, never null",
-			update:   UserUpdate{ID: 42, Status: StatusActive},
-			wantBody: `{"status":"active","adminGroupIds":[],"roles":[]}`,
-			answer:   `{"id":42,"username":"ann","status":"active","adminGroupIds":[]}`,
+			name:     "sends empty groups, never null",
+			update:   UserUpdate{ID: 42, Status: StatusActive, RoleIDs: []int{1}},
+			wantBody: `{"status":"active","adminGroupIds":[],"roles":[{"id":1}]}`,
+			answer:   `{"id":42,"username":"ann","status":"active","adminGroupIds":[],` + roles + `}`,
 		},
 		{
-			name:     "compares groups as sets",
+			name:     "compares groups as sets and status in any case",
 			update:   UserUpdate{ID: 42, Status: StatusActive, GroupIDs: []int{3, 7}, RoleIDs: []int{1}},
 			wantBody: `{"status":"active","adminGroupIds":[3,7],"roles":[{"id":1}]}`,
-			answer:   `{"id":42,"username":"ann","status":"active","adminGroupIds":[7,3]}`,
+			answer:   `{"id":42,"username":"ann","status":"ACTIVE","adminGroupIds":[7,3],` + roles + `}`,
 		},
 		{
-			name:         "a merged group list is a mismatch",
-			update:       UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}},
+			name:         "groups merged with the ones before are a mismatch that says so",
+			update:       UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}, Before: []int{3}},
 			wantBody:     `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
-			answer:       `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[3,7]}`,
-			wantMismatch: "asked groups [7], the portal answered [3 7]",
+			answer:       `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[3,7],` + roles + `}`,
+			wantMismatch: "asked groups [7], the portal has [3 7]; the portal merges", wantMerged: true,
+		},
+		{
+			name:         "other groups than asked are a mismatch, not a merge",
+			update:       UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}, Before: []int{3}},
+			wantBody:     `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
+			answer:       `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[9],` + roles + `}`,
+			wantMismatch: "asked groups [7], the portal has [9]",
 		},
 		{
 			name:         "a status not applied is a mismatch",
 			update:       UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}},
 			wantBody:     `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
-			answer:       `{"id":42,"username":"ann","status":"active","adminGroupIds":[7]}`,
-			wantMismatch: "asked status suspended, the portal answered active",
+			answer:       `{"id":42,"username":"ann","status":"active","adminGroupIds":[7],` + roles + `}`,
+			wantMismatch: "asked status suspended, the portal has active", wantStatus: StatusActive,
 		},
 		{
 			name:         "an answer about another user is a mismatch",
@@ -58,23 +69,61 @@ func TestUpdateUser(t *testing.T) {
 			wantMismatch: "user 43",
 		},
 		{
-			name:         "an answer without groups cannot be verified",
+			name:     "an answer without groups: a GET decides",
+			update:   UserUpdate{ID: 42, Status: StatusActive, GroupIDs: []int{7}, RoleIDs: []int{1}},
+			wantBody: `{"status":"active","adminGroupIds":[7],"roles":[{"id":1}]}`,
+			answer:   `{"id":42,"username":"ann","status":"active"}`,
+			readBack: `{"id":42,"username":"ann","status":"active","adminGroupIds":[7],` + roles + `}`,
+		},
+		{
+			name:     "an answer without status: a GET decides",
+			update:   UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}},
+			wantBody: `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
+			answer:   `{"id":42,"username":"ann","adminGroupIds":[7]}`,
+			readBack: `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[7],` + roles + `}`,
+		},
+		{
+			name:     "an empty answer: a GET decides",
+			update:   UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}},
+			wantBody: `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
+			answer:   `{}`,
+			readBack: `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[7],` + roles + `}`,
+		},
+		{
+			name:         "a GET that shows merged groups is a merge",
+			update:       UserUpdate{ID: 42, Status: StatusSuspended, GroupIDs: []int{7}, RoleIDs: []int{1}, Before: []int{3, 4}},
+			wantBody:     `{"status":"suspended","adminGroupIds":[7],"roles":[{"id":1}]}`,
+			answer:       `{"id":42,"username":"ann","status":"suspended"}`,
+			readBack:     `{"id":42,"username":"ann","status":"suspended","adminGroupIds":[4,7,3],` + roles + `}`,
+			wantMismatch: "merges", wantMerged: true,
+		},
+		{
+			name:         "a GET that cannot tell either leaves the update unverified",
 			update:       UserUpdate{ID: 42, Status: StatusActive, GroupIDs: []int{7}, RoleIDs: []int{1}},
 			wantBody:     `{"status":"active","adminGroupIds":[7],"roles":[{"id":1}]}`,
 			answer:       `{"id":42,"username":"ann","status":"active"}`,
+			readBack:     `{"id":42,"username":"ann","status":"active",` + roles + `}`,
 			wantResponse: true,
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			var patches, gets atomic.Int64
 			f := newFixture(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
-				if r.Method != http.MethodPatch || r.URL.Path != "/setting/admins/42" {
-					t.Errorf("request %s %s, want PATCH /setting/admins/42", r.Method, r.URL.Path)
+				if r.URL.Path != "/setting/admins/42" {
+					t.Errorf("request %s %s, want /setting/admins/42", r.Method, r.URL.Path)
 				}
-				if string(body) != tt.wantBody {
-					t.Errorf("body = %s, want %s", body, tt.wantBody)
+				switch r.Method {
+				case http.MethodPatch:
+					patches.Add(1)
+					if string(body) != tt.wantBody {
+						t.Errorf("body = %s, want %s", body, tt.wantBody)
+					}
+					respond(w, 200, tt.answer)
+				case http.MethodGet:
+					gets.Add(1)
+					respond(w, 200, tt.readBack)
 				}
-				respond(w, 200, tt.answer)
 			})
 			got, err := f.client.UpdateUser(context.Background(), tt.update)
 			var me *MismatchError
@@ -84,27 +133,29 @@ func TestUpdateUser(t *testing.T) {
 				if !errors.As(err, &me) || me.UserID != 42 || !strings.Contains(me.Reason, tt.wantMismatch) {
 					t.Fatalf("err = %v, want *MismatchError mentioning %q", err, tt.wantMismatch)
 				}
+				if IsMergedGroups(err) != tt.wantMerged {
+					t.Fatalf("IsMergedGroups = %v, want %v", IsMergedGroups(err), tt.wantMerged)
+				}
+				if me.User.ID != got.ID || me.User.Status != got.Status || (tt.wantStatus != "" && got.Status != tt.wantStatus) {
+					t.Fatalf("the mismatch carries %+v, returned %+v", me.User, got)
+				}
 			case tt.wantResponse:
-				if !errors.As(err, &re) || re.Method != "PATCH" {
+				if !errors.As(err, &re) {
 					t.Fatalf("err = %v, want *ResponseError", err)
 				}
 			default:
-				if err != nil || got.ID != 42 {
+				if err != nil || got.ID != 42 || got.Status != tt.update.Status {
 					t.Fatalf("UpdateUser = %+v, %v", got, err)
 				}
 			}
+			wantGets := int64(0)
+			if tt.readBack != "" {
+				wantGets = 1
+			}
+			if patches.Load() != 1 || gets.Load() != wantGets {
+				t.Fatalf("%d PATCHes and %d GETs, want 1 and %d", patches.Load(), gets.Load(), wantGets)
+			}
 		})
-	}
-}
-
-func TestUpdateUserRefusesBadInputWithoutSending(t *testing.T) {
-	f := newFixture(t, func(w http.ResponseWriter, r *http.Request, _ []byte) {
-		t.Error("a request was sent")
-	})
-	for _, u := range []UserUpdate{{ID: 0, Status: StatusActive}, {ID: 4, Status: ""}, {ID: 4, Status: "disabled"}} {
-		if _, err := f.client.UpdateUser(context.Background(), u); err == nil {
-			t.Errorf("UpdateUser(%+v) succeeded", u)
-		}
 	}
 }
 
@@ -122,7 +173,7 @@ func TestUpdateUserIsRetriedOn503WithTheSameBody(t *testing.T) {
 		}
 		respond(w, 200, `{"id":5,"username":"a","status":"suspended","adminGroupIds":[2]}`)
 	})
-	if _, err := f.client.UpdateUser(context.Background(), UserUpdate{ID: 5, Status: StatusSuspended, GroupIDs: []int{2}}); err != nil {
+	if _, err := f.client.UpdateUser(context.Background(), UserUpdate{ID: 5, Status: StatusSuspended, GroupIDs: []int{2}, RoleIDs: []int{1}}); err != nil {
 		t.Fatal(err)
 	}
 	if st := f.client.Stats(); st.Retries != 1 {

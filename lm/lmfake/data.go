@@ -26,6 +26,36 @@ type user struct {
 	lastActionOn int64
 	lastAccessOn int64
 	tokens       []token
+	// overrides holds raw JSON written instead of a field ("" leaves the
+	// field out): the shapes real portals send that the swagger does not.
+	overrides map[string]string
+}
+
+// override returns the raw JSON set for a field, if any. A nil user has none.
+func (u *user) override(name string) (string, bool) {
+	if u == nil || u.overrides == nil {
+		return "", false
+	}
+	raw, ok := u.overrides[name]
+	return raw, ok
+}
+
+// OverrideUserField makes the portal write raw (JSON, written as given) for
+// that field of the user in every answer, or leave the field out when raw is
+// "". It is how tests show the client the shapes real portals may send that
+// the swagger does not describe: "Active" or "pending" as status, an id as a
+// string, roles or adminGroupIds null or absent, a role without a name, a
+// token whose accessId is null or whose status is a string. The user's
+// stored state, filters and PATCHes are unaffected.
+func (p *Portal) OverrideUserField(id int, field, raw string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if u := p.userByIDLocked(id); u != nil {
+		if u.overrides == nil {
+			u.overrides = map[string]string{}
+		}
+		u.overrides[field] = raw
+	}
 }
 
 type token struct {
@@ -225,11 +255,30 @@ func (p *Portal) AddGroup(name string) lm.Group {
 	return lm.Group{ID: g.id, Name: g.name}
 }
 
+// AddGroupWithID creates a user group with that id (0 included, which some
+// portals use), replacing any group with the same id.
+func (p *Portal) AddGroupWithID(id int, name string) lm.Group {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now().Unix()
+	g := &group{id: id, name: name, createdOn: now, updatedOn: now}
+	i := sort.Search(len(p.groups), func(i int) bool { return p.groups[i].id >= id })
+	if i < len(p.groups) && p.groups[i].id == id {
+		p.groups[i] = g
+	} else {
+		p.groups = slices.Insert(p.groups, i, g)
+	}
+	if id >= p.nextGroupID {
+		p.nextGroupID = id + 1
+	}
+	return lm.Group{ID: g.id, Name: g.name}
+}
+
 func (p *Portal) addGroupLocked(name, description string) *group {
 	now := p.now().Unix()
 	g := &group{id: p.nextGroupID, name: name, description: description, createdOn: now, updatedOn: now}
 	p.nextGroupID++
-	p.groups = append(p.groups, g) // ids only grow, so the slice stays sorted
+	p.groups = append(p.groups, g) // new ids are above every other, so the slice stays sorted
 	return g
 }
 

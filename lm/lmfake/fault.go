@@ -16,6 +16,14 @@ type Fault struct {
 	Truncate bool          // serve the real response but cut the body in half (status 200)
 	Stall    time.Duration // wait this long (or until the request context ends) before answering
 	Mismatch bool          // PATCH only: apply the change but answer with adminGroupIds/status that differ from what was asked
+	// OmitGroups and OmitStatus (PATCH only) apply the change but leave
+	// adminGroupIds or status out of the answer, as some portals answer.
+	OmitGroups, OmitStatus bool
+	// FlatPage answers 200 with a list of about this many bytes whose items
+	// are all zeros; NestedPage with one whose single item is arrays nested
+	// to fill about this many bytes. Both are the runaway bodies a client
+	// must refuse without reading them into memory or recursing into them.
+	FlatPage, NestedPage int
 }
 
 type activeFault struct {
@@ -47,7 +55,7 @@ func (p *Portal) takeFault(method, resource string) Fault {
 		if f.Path != "" && !strings.HasPrefix(resource, f.Path) {
 			continue
 		}
-		if f.Mismatch && method != http.MethodPatch {
+		if (f.Mismatch || f.OmitGroups || f.OmitStatus) && method != http.MethodPatch {
 			continue
 		}
 		f.left--
@@ -67,4 +75,28 @@ func htmlReply(status int) reply {
 	body := "<!DOCTYPE html>\n<html><head><title>Service Unavailable</title></head>" +
 		"<body><h1>We'll be right back</h1><p>LogicMonitor is undergoing scheduled maintenance.</p></body></html>\n"
 	return reply{status: status, body: []byte(body), html: true}
+}
+
+// flatPage is {"total":-1,"items":[0,0,…]} of about n bytes.
+func flatPage(n int) []byte {
+	b := make([]byte, 0, n+64)
+	b = append(b, `{"total":-1,"searchId":null,"items":[0`...)
+	for len(b) < n {
+		b = append(b, ",0"...)
+	}
+	return append(b, "]}"...)
+}
+
+// nestedPage is {"total":1,"items":[[[…]]]} of about n bytes.
+func nestedPage(n int) []byte {
+	depth := max(n/2, 1)
+	b := make([]byte, 0, 2*depth+64)
+	b = append(b, `{"total":1,"searchId":null,"items":[`...)
+	for range depth {
+		b = append(b, '[')
+	}
+	for range depth {
+		b = append(b, ']')
+	}
+	return append(b, "]}"...)
 }

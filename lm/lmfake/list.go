@@ -16,7 +16,7 @@ const (
 // listPage answers a list request over items (sorted by id): size, offset,
 // fields, filter and sort. Without filter and sort a page is a slice of
 // items, so paging through tens of thousands of users stays linear overall.
-func listPage[T any](q url.Values, items []T, fields []field[T], negativeTotal bool) reply {
+func listPage[T any](q url.Values, items []T, fields []field[T], negativeTotal bool, pageCap int) reply {
 	size, err := intParam(q, "size", defaultPageSize)
 	if err != nil {
 		return errorReply(400, err.Error())
@@ -48,6 +48,9 @@ func listPage[T any](q url.Values, items []T, fields []field[T], negativeTotal b
 			return errorReply(400, err.Error())
 		}
 		items = sorted
+	}
+	if pageCap > 0 {
+		size = min(size, pageCap)
 	}
 	total := len(items)
 	start := min(offset, total)

@@ -77,6 +77,8 @@ type Portal struct {
 	faults      []*activeFault
 	latency     time.Duration
 	negative    bool
+	pageCap     int
+	refused     []string
 	pending     []lm.User // inserted after the next first users page
 	removals    []int     // user ids removed after the next first users page
 }
@@ -200,6 +202,10 @@ func (p *Portal) handle(r *http.Request, resource string, body []byte) (reply, b
 		return rep, true
 	case f.Status != 0:
 		return errorReply(f.Status, http.StatusText(f.Status)), true
+	case f.FlatPage > 0:
+		return jsonReply(flatPage(f.FlatPage)), true
+	case f.NestedPage > 0:
+		return jsonReply(nestedPage(f.NestedPage)), true
 	}
 	rate := p.takeRate(r.Method, resource, true)
 	if !rate.allowed {
@@ -207,7 +213,7 @@ func (p *Portal) handle(r *http.Request, resource string, body []byte) (reply, b
 		rep.rate = &rate
 		return rep, true
 	}
-	rep := p.route(r.Method, resource, r.URL.Query(), body, f.Mismatch)
+	rep := p.route(r.Method, resource, r.URL.Query(), body, f)
 	rep.rate = &rate
 	rep.truncate = f.Truncate
 	return rep, true
@@ -327,6 +333,34 @@ func (p *Portal) SetNegativeTotal(on bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.negative = on
+}
+
+// SetPageCap makes list pages hold at most n items whatever size asks
+// (0: no cap), as a portal that caps pages below the documented 1000 does.
+func (p *Portal) SetPageCap(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.pageCap = n
+}
+
+// RefuseFields makes list requests whose fields= names one of these fields
+// fail with 400/1400 naming the field, as a portal that does not know a
+// newer field answers.
+func (p *Portal) RefuseFields(names ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.refused = append(p.refused, names...)
+}
+
+// refusedFieldLocked returns the first refused field a list request asks
+// for, or "".
+func (p *Portal) refusedFieldLocked(q url.Values) string {
+	for _, name := range strings.Split(q.Get("fields"), ",") {
+		if slices.Contains(p.refused, strings.TrimSpace(name)) {
+			return strings.TrimSpace(name)
+		}
+	}
+	return ""
 }
 
 // AddUserWhilePaging inserts u right after the next users page with offset 0

@@ -123,16 +123,28 @@ var roleFields = []field[roleView]{
 	{"privileges", kindObject, func(b []byte, _ roleView) []byte { return append(b, "[]"...) }, nil},
 }
 
-// appendObject writes x as a JSON object with the selected fields.
+// appendObject writes x as a JSON object with the selected fields; a user
+// whose fields were overridden (OverrideUserField) is written as set there.
 func appendObject[T any](b []byte, x T, sel []field[T]) []byte {
+	o, _ := any(x).(*user)
 	b = append(b, '{')
-	for i, f := range sel {
-		if i > 0 {
+	first := true
+	for _, f := range sel {
+		raw, set := o.override(f.name)
+		if set && raw == "" {
+			continue
+		}
+		if !first {
 			b = append(b, ',')
 		}
+		first = false
 		b = appendString(b, f.name)
 		b = append(b, ':')
-		b = f.write(b, x)
+		if set {
+			b = append(b, raw...)
+		} else {
+			b = f.write(b, x)
+		}
 	}
 	return append(b, '}')
 }

@@ -19,7 +19,7 @@ const (
 )
 
 // route dispatches an authenticated, rate-checked request.
-func (p *Portal) route(method, resource string, q url.Values, body []byte, mismatch bool) reply {
+func (p *Portal) route(method, resource string, q url.Values, body []byte, f Fault) reply {
 	collection, id, isItem, ok := splitResource(resource)
 	if !ok {
 		return errorReply(http.StatusNotFound, "No such resource")
@@ -30,7 +30,7 @@ func (p *Portal) route(method, resource string, q url.Values, body []byte, misma
 	case collection == usersPath && isItem && method == http.MethodGet:
 		return p.getUser(id, q)
 	case collection == usersPath && isItem && method == http.MethodPatch:
-		return p.patchUser(id, body, mismatch)
+		return p.patchUser(id, body, f)
 	case collection == groupsPath && !isItem && method == http.MethodGet:
 		return p.listGroups(q)
 	case collection == groupsPath && !isItem && method == http.MethodPost:
@@ -75,7 +75,10 @@ func collectionOf(resource string) string {
 func (p *Portal) listUsers(q url.Values) reply {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	rep := listPage(q, p.users, userFields, p.negative)
+	if name := p.refusedFieldLocked(q); name != "" {
+		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
+	}
+	rep := listPage(q, p.users, userFields, p.negative, p.pageCap)
 	if offset, _ := intParam(q, "offset", 0); offset == 0 && rep.status == http.StatusOK {
 		p.insertPendingLocked()
 		p.removePendingLocked()
@@ -97,7 +100,7 @@ func (p *Portal) getUser(id int, q url.Values) reply {
 // must never send them, so the fake refuses them outright.
 var refusedPatchFields = []string{"username", "email", "firstName", "lastName"}
 
-func (p *Portal) patchUser(id int, body []byte, mismatch bool) reply {
+func (p *Portal) patchUser(id int, body []byte, f Fault) reply {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	u := p.userByIDLocked(id)
@@ -170,7 +173,7 @@ func (p *Portal) patchUser(id int, body []byte, mismatch bool) reply {
 
 	u.status, u.groupIDs, u.roles = status, slices.Clone(groups), roles
 	answer := u
-	if mismatch {
+	if f.Mismatch {
 		// The change is applied, but the answer says otherwise: the client
 		// must compare and report.
 		shown := *u
@@ -178,13 +181,22 @@ func (p *Portal) patchUser(id int, body []byte, mismatch bool) reply {
 		shown.groupIDs = append(slices.Clone(u.groupIDs), p.nextGroupID+1000)
 		answer = &shown
 	}
-	return jsonReply(appendObject(nil, answer, userFields))
+	sel := userFields
+	if f.OmitGroups || f.OmitStatus {
+		sel = slices.DeleteFunc(slices.Clone(userFields), func(fd field[*user]) bool {
+			return f.OmitGroups && fd.name == "adminGroupIds" || f.OmitStatus && fd.name == "status"
+		})
+	}
+	return jsonReply(appendObject(nil, answer, sel))
 }
 
 func (p *Portal) listGroups(q url.Values) reply {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return listPage(q, p.groups, groupFields, p.negative)
+	if name := p.refusedFieldLocked(q); name != "" {
+		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
+	}
+	return listPage(q, p.groups, groupFields, p.negative, p.pageCap)
 }
 
 func (p *Portal) getGroup(id int, q url.Values) reply {
@@ -231,7 +243,10 @@ func (p *Portal) roleViewsLocked() []roleView {
 func (p *Portal) listRoles(q url.Values) reply {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return listPage(q, p.roleViewsLocked(), roleFields, p.negative)
+	if name := p.refusedFieldLocked(q); name != "" {
+		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
+	}
+	return listPage(q, p.roleViewsLocked(), roleFields, p.negative, p.pageCap)
 }
 
 func (p *Portal) getRole(id int, q url.Values) reply {
