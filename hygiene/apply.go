@@ -46,6 +46,9 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 			selected = append(selected, c)
 		}
 	}
+	// The rate-limit pacing works on the wall clock: a write whose window
+	// stays closed past the budget is not sent, and waits for the next run.
+	ctx = lm.WithSendBy(ctx, time.Now().Add(deadline.Sub(rn.Now())))
 	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
 	j := rn.beginJournal(r, state.KindRun, "")
 	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
@@ -65,6 +68,9 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 		r.Failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", ctx.Err(), pending)
 	case g.refused != nil:
 		r.Failure = fmt.Errorf("%w; %d changes not made, they wait for the next run", g.refused, pending)
+	case g.merged != nil:
+		r.Failure = fmt.Errorf("the portal merges adminGroupIds into a user's groups instead of replacing them (%w): "+
+			"no further change was made; the users changed keep groups they should have left, see the json output", g.merged)
 	case g.outOfTime && pending > 0:
 		r.BudgetExhausted = true
 	}
@@ -108,9 +114,11 @@ type gate struct {
 	queue   []*Change
 	stopped error // why no further change starts
 	// outOfTime is set when the time budget stopped the changes; refused
-	// when the portal withdrew the right to make them.
+	// when the portal withdrew the right to make them; merged when it showed
+	// that it merges groups instead of replacing them.
 	outOfTime bool
 	refused   error
+	merged    error
 	// forbiddenInARow counts the 403 answers since the last other outcome.
 	forbiddenInARow int
 }
@@ -149,6 +157,13 @@ func (g *gate) after(c *Change) {
 	status := statusOf(c.Err)
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if lm.IsMergedGroups(c.Err) && g.merged == nil {
+		g.merged = c.Err
+		if g.stopped == nil {
+			g.stop(fmt.Errorf("the portal merged the groups of a PATCH instead of replacing them: %w", c.Err), logrus.ErrorLevel)
+		}
+		return
+	}
 	if status == http.StatusForbidden {
 		g.forbiddenInARow++
 	} else {
@@ -207,10 +222,22 @@ func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups,
 	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), inflightTimeout)
 	defer cancel()
 	seq := j.intent(c, ids)
-	after, err := rn.Portal.UpdateUser(wctx, lm.UserUpdate{ID: c.User.ID, Status: c.Status, GroupIDs: ids, RoleIDs: c.User.RoleIDs()})
-	if err != nil {
+	after, err := rn.Portal.UpdateUser(wctx, lm.UserUpdate{ID: c.User.ID, Status: c.Status, GroupIDs: ids,
+		RoleIDs: c.User.RoleIDs(), Before: c.User.GroupIDs})
+	var mismatch *lm.MismatchError
+	switch {
+	case lm.IsNotSent(err):
+		// Nothing was sent: the next run makes it.
+		c.Result, c.Err = ResultPending, err
+		j.outcome(seq, c)
+		rn.logChange(c)
+		return
+	case errors.As(err, &mismatch):
+		// The output shows the user as the portal has it.
+		c.Result, c.Err, c.After = ResultFailed, err, &mismatch.User
+	case err != nil:
 		c.Result, c.Err = ResultFailed, err
-	} else {
+	default:
 		c.Result, c.After = ResultApplied, &after
 	}
 	j.outcome(seq, c)

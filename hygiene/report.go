@@ -97,7 +97,8 @@ func (r *Report) finalUsers() []lm.User {
 		index[u.ID] = i
 	}
 	for _, c := range r.Changes {
-		if c.Result == ResultApplied {
+		// After is the portal's answer: the change applied, or a mismatch.
+		if c.After != nil {
 			if i, ok := index[c.User.ID]; ok {
 				out[i] = *c.After
 			}
