@@ -498,8 +498,8 @@ func (r *reader[T]) inRange(items []T, s span) error {
 // parsePage reads one list page body as the client does: the body checks,
 // the portal's total (-1 when the portal does not say) and every item
 // through parse. offset is the page's place in the list, for naming a bad
-// item. A page longer than pageSize is a *pageTooLongError found by counting
-// before any item is read.
+// item. A page longer than pageSize is a *pageTooLongError, found when its
+// 1001st item comes up, before that item is read.
 func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, error)) ([]T, int64, error) {
 	if reason := bodyProblem(body); reason != "" {
 		return nil, 0, errors.New(reason)
@@ -513,17 +513,15 @@ func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, erro
 	if err != nil {
 		return nil, 0, err
 	}
-	n := 0
-	items.ForEach(func(_, _ gjson.Result) bool {
-		n++
-		return n <= pageSize
-	})
-	if n > pageSize {
-		return nil, total, &pageTooLongError{}
-	}
-	out := make([]T, 0, n)
+	// One pass that stops at the 1001st item, before reading it: a runaway
+	// page costs at most the 1000 items a page may hold.
+	out := make([]T, 0, min(max(total, 0), pageSize))
 	var itemErr error
 	items.ForEach(func(_, elem gjson.Result) bool {
+		if len(out) == pageSize {
+			itemErr = &pageTooLongError{}
+			return false
+		}
 		v, err := parse(elem)
 		if err != nil {
 			itemErr = &itemError{index: offset + len(out), err: err}

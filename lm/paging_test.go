@@ -283,3 +283,39 @@ func TestPagesAreReadConcurrently(t *testing.T) {
 		t.Fatalf("%d pages in flight, at most %d allowed", m, pagesInFlight)
 	}
 }
+
+func TestRefusedFields(t *testing.T) {
+	const fields = "id,username,lastAccessOn,note"
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a 400 naming a requested field refuses it", &APIError{StatusCode: 400, Message: "Unknown field lastAccessOn in fields"}, true},
+		{"the field may be quoted or cased otherwise", &APIError{StatusCode: 400, Message: `invalid property: "LastAccessOn"`}, true},
+		{"a word that merely contains a field name does not", &APIError{StatusCode: 400, Message: "invalid request: bad identifier"}, false},
+		{"a 400 naming no requested field does not", &APIError{StatusCode: 400, Message: "size must not be greater than 1000"}, false},
+		{"another status does not", &APIError{StatusCode: 403, Message: "no access to note"}, false},
+		{"another error does not", errors.New("lastAccessOn"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := refusesField(tt.err, fields); got != tt.want {
+				t.Fatalf("refusesField(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
+	}
+}
+
+func TestFieldsRefusedTwiceIsAnError(t *testing.T) {
+	// A 400 that names a field even without fields= is not retried again.
+	f := newFixture(t, scripted(step{400, errorBody(1400, "Unknown field note"), nil}))
+	_, err := f.client.Users(context.Background())
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) || apiErr.StatusCode != 400 {
+		t.Fatalf("err = %v, want the 400", err)
+	}
+	if got := f.hits.Load(); got != 2 {
+		t.Fatalf("%d requests, want 2: once with fields=, once without", got)
+	}
+}

@@ -18,7 +18,10 @@ import (
 
 const usersPath = "/setting/admins"
 
-// Users lists every user of the portal, sorted by id.
+// Users lists every user of the portal, sorted by id. A user that cannot be
+// read with confidence is in the list with Unreadable set (see parseUser);
+// role references the portal sent without a name have an empty Name until
+// NameRoles names them from Roles.
 func (c *Client) Users(ctx context.Context) ([]User, error) {
 	return list(ctx, c, listing[User]{
 		path: usersPath, fields: strings.Join(UserFields, ","), parse: parseUser,
