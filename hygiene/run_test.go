@@ -223,13 +223,13 @@ func TestTimeBudget(t *testing.T) {
 	t.Run("no change starts after the time budget", func(t *testing.T) {
 		p := idlePortal(6)
 		rn := testRunner(p)
-		// Started at 0s, read by 10s; each change starts 10s later: those
-		// at 20s, 30s, 40s and 50s fit the minute, the rest wait.
+		// Started at 0s, read by 10s, writing from 20s; each change starts
+		// 10s later: those at 30s, 40s and 50s fit the minute, the rest wait.
 		rn.Now = tickingClock(10 * time.Second)
 		r := rn.Run(t.Context(), testPolicy())
 		got := results(r)
-		if r.Failure != nil || len(p.patches) != 4 || got[ResultApplied] != 4 || got[ResultPending] != 2 || !r.BudgetExhausted {
-			t.Errorf("failure %v, %d PATCHes, results %v, budget exhausted %v: want 4 applied, 2 pending, the budget reported",
+		if r.Failure != nil || len(p.patches) != 3 || got[ResultApplied] != 3 || got[ResultPending] != 3 || !r.BudgetExhausted {
+			t.Errorf("failure %v, %d PATCHes, results %v, budget exhausted %v: want 3 applied, 3 pending, the budget reported",
 				r.Failure, len(p.patches), got, r.BudgetExhausted)
 		}
 	})
