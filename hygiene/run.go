@@ -153,6 +153,12 @@ func (rn *Runner) read(ctx context.Context, r *Report) error {
 	}
 	lm.NameRoles(users, roles)
 	r.Users, r.Groups, r.Roles, r.Read = users, groups, roles, true
+	for i := range users {
+		if u := &users[i]; u.Unreadable != "" {
+			rn.Log.WithFields(logrus.Fields{"id": u.ID, "user": u.Username, "field": u.Unreadable}).
+				Warn("user could not be read with confidence: left alone")
+		}
+	}
 	rn.Log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
 	return nil
 }
