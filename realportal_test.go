@@ -272,3 +272,51 @@ func TestRateLimitedChangesWaitForTheNextRun(t *testing.T) {
 		t.Errorf("second run: exit %d, %d made, %d pending, %d errors; want the 22 left", second.code, changesMade(ds), ds["pending"], ds["errors"])
 	}
 }
+
+// TestSettingsThatNameNothing: every setting entry that names no user, role
+// or group is one warning naming the setting and the entry, counted in
+// config_warnings, every run; the run goes on and does no more than without
+// the entry.
+func TestSettingsThatNameNothing(t *testing.T) {
+	for _, tc := range []struct {
+		name, setting, entry string
+		args                 []string
+	}{
+		{"a --protect-users entry that matches no user", "--protect-users", `CORP\breakglas`, []string{"--protect-users", `CORP\breakglas`}},
+		{"a --protect-roles name that is no role", "--protect-roles", "auditors", []string{"--protect-roles", "auditors"}},
+		{"an --admin-roles name that is no role", "--admin-roles", "superuser", []string{"--admin-roles", "administrator,superuser"}},
+		{"a --role-groups role that is no role", "--role-groups", "netopz=Network Operations", []string{"--role-groups", "readonly=Viewers;netopz=Network Operations"}},
+		{"a --role-groups group that does not exist", "--role-groups", "readonly=Viewerz", []string{"--role-groups", "readonly=Viewerz"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := faultPortal(40, 3)
+			env := serveEnv(t, p)
+			base := runDeps(t, context.Background(), faultDeps(), env, "--output", "json")
+			res := runDeps(t, context.Background(), faultDeps(), env, append([]string{"--output", "json"}, tc.args...)...)
+			if res.code != exitOK {
+				t.Fatalf("exit %d: %s", res.code, res.stderr)
+			}
+			out := parseJSON(t, res.stdout)
+			if out.Counts["config_warnings"] != "1" {
+				t.Errorf("config_warnings=%s, want 1", out.Counts["config_warnings"])
+			}
+			warning := ""
+			for _, line := range strings.Split(res.stderr, "\n") {
+				if strings.Contains(line, "level=warning") && strings.Contains(line, "setting="+tc.setting) {
+					warning = line
+				}
+			}
+			if !strings.Contains(warning, strconv.Quote(tc.entry)[1:len(strconv.Quote(tc.entry))-1]) {
+				t.Errorf("no warning names %s and %q:\n%s", tc.setting, tc.entry, res.stderr)
+			}
+			planned := func(o jsonOut) int {
+				n, _ := strconv.Atoi(string(o.Counts["suspend_planned"]))
+				m, _ := strconv.Atoi(string(o.Counts["assign_planned"]))
+				return n + m
+			}
+			if got, was := planned(out), planned(parseJSON(t, base.stdout)); got > was {
+				t.Errorf("%d changes planned with the entry, %d without: a name that matches nothing widened the run", got, was)
+			}
+		})
+	}
+}

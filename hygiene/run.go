@@ -205,6 +205,9 @@ func (rn *Runner) plan(r *Report) {
 	p.Assign.Activity = p.Suspend.Activity
 	p.Assign.InactiveCutoff = clock.Now.AddDate(0, 0, -p.Suspend.InactiveDays)
 	r.findSettingMisses()
+	for _, f := range r.Findings {
+		rn.Log.WithFields(logrus.Fields{"setting": f.Setting, "entry": f.Entry}).Warn(f.String())
+	}
 	exclude := map[int]bool{}
 	if p.RunsSuspend() {
 		sp := suspend.NewPlan(r.Users, r.Groups, p.Suspend, clock, r.memory)
