@@ -36,7 +36,7 @@ func SettingFindings(groups []lm.Group, roles []lm.Role, opts Options) []Finding
 		entry := role + "=" + group
 		role, group := strings.TrimSpace(role), strings.TrimSpace(group)
 		switch {
-		case roles != nil && !hasRole(roles, role):
+		case roles != nil && !lm.RoleNamed(roles, role):
 			out = append(out, Finding{
 				Setting: "--role-groups", Entry: entry,
 				Problem: "role " + strconv.Quote(role) + " is no role in the portal",
@@ -53,14 +53,6 @@ func SettingFindings(groups []lm.Group, roles []lm.Role, opts Options) []Finding
 	return out
 }
 
-func hasRole(roles []lm.Role, name string) bool {
-	for _, r := range roles {
-		if lm.SameName(r.Name, name) {
-			return true
-		}
-	}
-	return false
-}
 
 func hasGroup(groups []lm.Group, name string) bool {
 	for _, g := range groups {

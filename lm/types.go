@@ -133,8 +133,11 @@ func lowerRune(s string) (rune, int) {
 }
 
 // HasRole reports whether u holds a role named name.
-func (u User) HasRole(name string) bool {
-	for _, r := range u.Roles {
+func (u User) HasRole(name string) bool { return RoleNamed(u.Roles, name) }
+
+// RoleNamed reports whether one of roles is named name.
+func RoleNamed(roles []Role, name string) bool {
+	for _, r := range roles {
 		if SameName(r.Name, name) {
 			return true
 		}

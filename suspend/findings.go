@@ -54,7 +54,7 @@ func SettingFindings(users []lm.User, roles []lm.Role, opts Options) []Finding {
 		{"--admin-roles", opts.AdminRoles, "correct it to a role name from the portal's roles, so that --min-admins counts its holders"},
 	} {
 		for _, name := range distinct(s.names) {
-			if !hasRole(roles, name) {
+			if !lm.RoleNamed(roles, name) {
 				out = append(out, Finding{Setting: s.flag, Entry: name, Problem: "is no role in the portal", Fix: s.fix})
 			}
 		}
@@ -62,14 +62,6 @@ func SettingFindings(users []lm.User, roles []lm.Role, opts Options) []Finding {
 	return out
 }
 
-func hasRole(roles []lm.Role, name string) bool {
-	for _, r := range roles {
-		if lm.SameName(r.Name, name) {
-			return true
-		}
-	}
-	return false
-}
 
 // distinct drops entries that repeat an earlier one (case-insensitively).
 func distinct(entries []string) []string {
