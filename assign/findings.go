@@ -53,7 +53,6 @@ func SettingFindings(groups []lm.Group, roles []lm.Role, opts Options) []Finding
 	return out
 }
 
-
 func hasGroup(groups []lm.Group, name string) bool {
 	for _, g := range groups {
 		if lm.SameName(g.Name, name) {

@@ -62,7 +62,6 @@ func SettingFindings(users []lm.User, roles []lm.Role, opts Options) []Finding {
 	return out
 }
 
-
 // distinct drops entries that repeat an earlier one (case-insensitively).
 func distinct(entries []string) []string {
 	var out []string
