@@ -103,6 +103,7 @@ func hostilePolicy(apply bool) map[string]string {
 		"policy.suspend.admin_roles":         "administrator",
 		"policy.suspend.include_api_users":   "false",
 		"policy.suspend.never_logged_in":     "first-seen",
+		"policy.suspend.warn_days":           "14",
 		"policy.suspend.max_suspend_percent": "20",
 		"policy.assign.role_groups":          "netops=" + hostileGroupNet,
 		"policy.assign.scope":                "sso",

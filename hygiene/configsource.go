@@ -39,6 +39,7 @@ func WriteConfigsource(w io.Writer, r *Report) error {
 		prop("policy.suspend.admin_roles", joinNames(s.AdminRoles))
 		prop("policy.suspend.include_api_users", strconv.FormatBool(s.IncludeAPIUsers))
 		prop("policy.suspend.never_logged_in", s.NeverLoggedIn)
+		prop("policy.suspend.warn_days", strconv.Itoa(s.WarnDays))
 		prop("policy.suspend.max_suspend_percent", strconv.FormatFloat(s.MaxSuspendPercent, 'g', -1, 64))
 	}
 	if p.RunsAssign() {
@@ -47,6 +48,9 @@ func WriteConfigsource(w io.Writer, r *Report) error {
 		prop("policy.assign.scope", a.Scope)
 		prop("policy.assign.ungrouped_group", a.UngroupedGroup)
 		prop("policy.assign.create_groups", strconv.FormatBool(a.CreateGroups))
+		if a.SSOCreatedBy != nil {
+			prop("policy.assign.sso_created_by", a.SSOCreatedBy.String())
+		}
 	}
 
 	groupName := map[int]string{}

@@ -42,6 +42,7 @@ type jsonSuspendOp struct {
 	AdminRoles        []string `json:"admin_roles"`
 	IncludeAPIUsers   bool     `json:"include_api_users"`
 	NeverLoggedIn     string   `json:"never_logged_in"`
+	WarnDays          int      `json:"warn_days"`
 	MaxSuspendPercent float64  `json:"max_suspend_percent"`
 }
 
@@ -50,6 +51,7 @@ type jsonAssignOp struct {
 	Scope          string            `json:"scope"`
 	UngroupedGroup string            `json:"ungrouped_group"`
 	CreateGroups   bool              `json:"create_groups"`
+	SSOCreatedBy   string            `json:"sso_created_by,omitempty"`
 }
 
 // nonNil keeps empty lists as [] rather than null in the json output.
@@ -114,7 +116,7 @@ func jsonPolicyOf(p Policy) jsonPolicy {
 		s := p.Suspend
 		out.Suspend = &jsonSuspendOp{InactiveDays: s.InactiveDays, Activity: s.Activity, SuspendedGroup: s.SuspendedGroup,
 			ProtectUsers: nonNil(s.ProtectUsers), ProtectRoles: nonNil(s.ProtectRoles), MinAdmins: s.MinAdmins,
-			AdminRoles: nonNil(s.AdminRoles), IncludeAPIUsers: s.IncludeAPIUsers, NeverLoggedIn: s.NeverLoggedIn,
+			AdminRoles: nonNil(s.AdminRoles), IncludeAPIUsers: s.IncludeAPIUsers, NeverLoggedIn: s.NeverLoggedIn, WarnDays: s.WarnDays,
 			MaxSuspendPercent: s.MaxSuspendPercent}
 	}
 	if p.RunsAssign() {
@@ -124,6 +126,9 @@ func jsonPolicyOf(p Policy) jsonPolicy {
 			rg = map[string]string{}
 		}
 		out.Assign = &jsonAssignOp{RoleGroups: rg, Scope: a.Scope, UngroupedGroup: a.UngroupedGroup, CreateGroups: a.CreateGroups}
+		if a.SSOCreatedBy != nil {
+			out.Assign.SSOCreatedBy = a.SSOCreatedBy.String()
+		}
 	}
 	return out
 }
