@@ -81,7 +81,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return exitOK
 	}
 	format := hygiene.FormatDatasource
-	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON) {
+	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON || cfg.Output == outText) {
 		format = hygiene.Format(cfg.Output)
 	}
 	// fail prints the output of a run that could not start, and says why.
