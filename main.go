@@ -34,6 +34,8 @@ const (
 	exitOK     = 0
 	exitFailed = 1
 	exitConfig = 2
+	// exitAttention is check finding something that needs the admin.
+	exitAttention = 3
 )
 
 func main() {
@@ -81,7 +83,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return exitOK
 	}
 	format := hygiene.FormatDatasource
-	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON) {
+	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON || cfg.Output == outText) {
 		format = hygiene.Format(cfg.Output)
 	}
 	// fail prints the output of a run that could not start, and says why.
@@ -112,6 +114,10 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		demo.configure(cfg, &pol)
 		errOut.add(demo.accessKey)
 	}
+	if cfg.Command == cmdCheck {
+		// check plans both steps and never writes, whatever --apply says.
+		pol.Command, pol.Apply = hygiene.CommandRun, false
+	}
 	client, err := newClient(cfg, log, d)
 	if err != nil {
 		return fail(pol, err)
@@ -133,6 +139,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		runner.Memory = store.Store
 	}
 	r := runner.Run(ctx, pol)
+	if cfg.Command == cmdCheck {
+		return printCheck(stdout, errOut, cfg, r)
+	}
 	s := client.Stats()
 	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
 	if cfg.Demo {
@@ -192,7 +201,7 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState,
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero()})
+	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck})
 	if err != nil {
 		return openedState{}, err
 	}
@@ -200,6 +209,28 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState,
 		log.Warn(health.Warning)
 	}
 	return openedState{Store: store, ok: health.OK}, nil
+}
+
+// printCheck prints what check found, as text or (--output json) JSON, and
+// returns its exit status: 1 when the portal could not be read, 3 when
+// something needs attention.
+func printCheck(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
+	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: cfg.BaseURL, Bearer: cfg.BearerToken != ""})
+	write := hygiene.WriteCheckText
+	if cfg.Output == outJSON {
+		write = hygiene.WriteCheckJSON
+	}
+	if err := write(stdout, c); err != nil {
+		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
+	}
+	switch {
+	case c.Error != "":
+		fmt.Fprintf(stderr, "lm-user-hygiene: %s\n", c.Error)
+		return exitFailed
+	case c.Attention:
+		return exitAttention
+	}
+	return exitOK
 }
 
 // printReport writes the report in the chosen format to stdout; a failure to

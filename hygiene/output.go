@@ -12,6 +12,8 @@ const (
 	FormatDatasource   Format = "datasource"
 	FormatConfigsource Format = "configsource"
 	FormatJSON         Format = "json"
+	// FormatText is the report a person reads before turning on --apply.
+	FormatText Format = "text"
 )
 
 // Write prints the report in the format to w.
@@ -22,6 +24,8 @@ func Write(w io.Writer, f Format, r *Report, st Stats) error {
 		err = WriteConfigsource(w, r)
 	case FormatJSON:
 		err = WriteJSON(w, r, st)
+	case FormatText:
+		err = WriteText(w, r)
 	default:
 		err = WriteDatasource(w, r, st)
 	}

@@ -80,6 +80,7 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 		r.Failure = err
 		return r
 	}
+	rn.warnTokenOwner(r)
 	rn.recall(r)
 	rn.plan(r)
 	rn.remember(r)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"runtime"
 	"slices"
 	"strings"
@@ -68,7 +69,11 @@ func TestListRequestShape(t *testing.T) {
 			}
 			respond(w, 200, usersPage(1, 5))
 		case "/setting/admin/groups", "/setting/roles":
-			if got := q.Get("fields"); got != "id,name" {
+			want := "id,name"
+			if r.URL.Path == "/setting/roles" {
+				want = "id,name,privileges"
+			}
+			if got := q.Get("fields"); got != want {
 				t.Errorf("%s fields = %q", r.URL.Path, got)
 			}
 			respond(w, 200, `{"total":2,"searchId":null,"items":[{"id":9,"name":"B"},{"id":3,"name":"A"}]}`)
@@ -87,7 +92,7 @@ func TestListRequestShape(t *testing.T) {
 		t.Fatalf("Groups = %+v, %v (want sorted by id)", groups, err)
 	}
 	roles, err := f.client.Roles(ctx)
-	if err != nil || len(roles) != 2 || roles[1] != (Role{ID: 9, Name: "B"}) {
+	if err != nil || len(roles) != 2 || !reflect.DeepEqual(roles[1], Role{ID: 9, Name: "B"}) {
 		t.Fatalf("Roles = %+v, %v", roles, err)
 	}
 	if got := f.client.Stats(); got != (Stats{Requests: 3}) {
@@ -379,7 +384,7 @@ func TestUserFields(t *testing.T) {
 	}
 	full := User{
 		ID: 7, Username: "ann@example.com", Status: StatusSuspended, APIOnly: true, CreatedBy: "SAML",
-		Roles:       []Role{{1, "administrator"}, {4, "netops"}},
+		Roles:       []Role{{ID: 1, Name: "administrator"}, {ID: 4, Name: "netops"}},
 		GroupIDs:    []int{3, 9},
 		LastLoginOn: 1700000000, LastActionOn: 1700000100, LastAccessOn: 1700000200000,
 		APITokens: []APIToken{{AccessID: "AAA", Enabled: true, LastUsedOn: 1700000300}, {AccessID: "BBB"}},
@@ -399,7 +404,7 @@ func equalUser(a, b User) bool {
 		return false
 	}
 	for i := range a.Roles {
-		if a.Roles[i] != b.Roles[i] {
+		if !reflect.DeepEqual(a.Roles[i], b.Roles[i]) {
 			return false
 		}
 	}
@@ -524,7 +529,7 @@ func TestUnambiguousFormsAreRead(t *testing.T) {
 				return u.LastLoginOn == 1700000000 && Epoch(u.LastActionOn).Equal(Epoch(u.LastLoginOn))
 			}},
 		{"a role reference without a name is read with its id", `{"id":4,"username":"a","status":"active","roles":[{"id":7}],"adminGroupIds":[]}`,
-			func(u User) bool { return len(u.Roles) == 1 && u.Roles[0] == Role{ID: 7} }},
+			func(u User) bool { return len(u.Roles) == 1 && reflect.DeepEqual(u.Roles[0], Role{ID: 7}) }},
 		{"a token whose accessId is null is a bearer token", `{"id":4,"username":"a","status":"active","apiTokens":[{"accessId":null,"status":2,"lastUsedOn":5}],` + ok + `}`,
 			func(u User) bool {
 				return len(u.APITokens) == 1 && u.APITokens[0] == APIToken{Enabled: true, LastUsedOn: 5}
@@ -564,7 +569,7 @@ func TestNameRoles(t *testing.T) {
 	}
 	NameRoles(users, roles)
 	t.Run("a nameless role is named from the role list", func(t *testing.T) {
-		if users[0].Roles[0] != (Role{ID: 7, Name: "netops"}) || users[0].Unreadable != "" {
+		if !reflect.DeepEqual(users[0].Roles[0], Role{ID: 7, Name: "netops"}) || users[0].Unreadable != "" {
 			t.Errorf("user 1 = %+v", users[0])
 		}
 	})

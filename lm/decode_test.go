@@ -81,3 +81,34 @@ func TestDecoderLookup(t *testing.T) {
 		})
 	}
 }
+
+// TestRolePrivileges: a role's privileges are read tolerantly, as the
+// swagger's Privilege; they never stop the role list.
+func TestRolePrivileges(t *testing.T) {
+	for _, tc := range []struct {
+		name, role string
+		want       []Privilege
+	}{
+		{"privileges are read as the swagger writes them",
+			`{"id":1,"name":"administrator","privileges":[{"objectType":"setting","objectId":"*","objectName":"*","operation":"write","subOperation":""}]}`,
+			[]Privilege{{ObjectType: "setting", ObjectID: "*", Operation: "write"}}},
+		{"a role without the field has unknown privileges", `{"id":1,"name":"a"}`, nil},
+		{"privileges null are unknown", `{"id":1,"name":"a","privileges":null}`, nil},
+		{"an empty list is no privilege", `{"id":1,"name":"a","privileges":[]}`, []Privilege{}},
+		{"an objectId given as a number is read", `{"id":1,"name":"a","privileges":[{"objectType":"host_group","objectId":12,"operation":"read"}]}`,
+			[]Privilege{{ObjectType: "host_group", ObjectID: "12", Operation: "read"}}},
+		{"a privilege that cannot be read is left out", `{"id":1,"name":"a","privileges":[7,{"objectType":"setting","operation":"write"},` +
+			`{"objectType":"setting","objectId":"useraccess.*","operation":"write"}]}`,
+			[]Privilege{{ObjectType: "setting", ObjectID: "useraccess.*", Operation: "write"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, err := parseRole(gjson.Parse(tc.role))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if fmt.Sprintf("%#v", r.Privileges) != fmt.Sprintf("%#v", tc.want) {
+				t.Errorf("privileges = %#v, want %#v", r.Privileges, tc.want)
+			}
+		})
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 
 	"github.com/tidwall/gjson"
 )
@@ -22,7 +23,7 @@ func (c *Client) Groups(ctx context.Context) ([]Group, error) {
 
 // Roles lists every role of the portal, sorted by id.
 func (c *Client) Roles(ctx context.Context) ([]Role, error) {
-	return list(ctx, c, listing[Role]{path: rolesPath, fields: "id,name", parse: parseRole, idOf: func(r Role) (int, bool) { return r.ID, true }})
+	return list(ctx, c, listing[Role]{path: rolesPath, fields: "id,name,privileges", parse: parseRole, idOf: func(r Role) (int, bool) { return r.ID, true }})
 }
 
 // parseGroup reads a group; id 0 is a group like any other (portals use it).
@@ -33,7 +34,38 @@ func parseGroup(obj gjson.Result) (Group, error) {
 
 func parseRole(obj gjson.Result) (Role, error) {
 	id, name, err := parseNamed(obj, "the role", 1)
-	return Role{ID: id, Name: name}, err
+	return Role{ID: id, Name: name, Privileges: parsePrivileges(obj.Get("privileges"))}, err
+}
+
+// parsePrivileges reads a role's privileges tolerantly: they only inform
+// check (may the token's owner manage users?), so a privilege that cannot
+// be read is left out rather than stopping the role list, and a list that
+// is absent or not a list is nil (unknown). Ids may come as numbers.
+func parsePrivileges(v gjson.Result) []Privilege {
+	if !v.IsArray() {
+		return nil
+	}
+	out := []Privilege{}
+	v.ForEach(func(_, elem gjson.Result) bool {
+		text := func(name string) (string, bool) {
+			f := elem.Get(gjson.Escape(name))
+			switch f.Type {
+			case gjson.String:
+				return strings.Clone(f.Str), true
+			case gjson.Number:
+				return f.Raw, true
+			}
+			return "", false
+		}
+		typ, ok1 := text("objectType")
+		id, ok2 := text("objectId")
+		op, ok3 := text("operation")
+		if elem.IsObject() && ok1 && ok2 && ok3 {
+			out = append(out, Privilege{ObjectType: typ, ObjectID: id, Operation: op})
+		}
+		return true
+	})
+	return out
 }
 
 // parseNamed reads the required id and non-empty name shared by groups and

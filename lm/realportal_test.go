@@ -106,7 +106,7 @@ func TestRealPortalRoleWithoutNameIsNamedFromTheRoles(t *testing.T) {
 		t.Fatal(err)
 	}
 	lm.NameRoles(users, all)
-	if users[0].Unreadable != "" || users[0].Roles[0] != roles[1] {
+	if got := users[0].Roles[0]; users[0].Unreadable != "" || got.ID != roles[1].ID || got.Name != roles[1].Name {
 		t.Fatalf("named as %+v, want %+v", users[0], roles[1])
 	}
 }

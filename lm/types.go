@@ -19,6 +19,19 @@ const (
 type Role struct {
 	ID   int
 	Name string
+	// Privileges are what the role may do, as the role list gives them; nil
+	// when the portal did not say (and always in a user's own role
+	// references, which are read for their id and name only).
+	Privileges []Privilege
+}
+
+// Privilege is one right of a role (the swagger's Privilege): an operation
+// ("read", "write") on an object of a type, e.g. objectType "setting" with
+// objectId "*" (every setting) or "useraccess.*" (users, groups and roles).
+type Privilege struct {
+	ObjectType string
+	ObjectID   string
+	Operation  string
 }
 
 // Group is a LogicMonitor user group ("admin group" in the API).

@@ -79,6 +79,45 @@ type role struct {
 	id          int
 	name        string
 	description string
+	privileges  []lm.Privilege
+}
+
+// The privileges a new role gets, as a portal's default roles carry them:
+// the administrator writes everything, including user access; every other
+// role views (tests give a role other rights with SetRolePrivileges).
+var (
+	AdministratorPrivileges = []lm.Privilege{
+		{ObjectType: "dashboard_group", ObjectID: "*", Operation: "write"},
+		{ObjectType: "host_group", ObjectID: "*", Operation: "write"},
+		{ObjectType: "website_group", ObjectID: "*", Operation: "write"},
+		{ObjectType: "report_group", ObjectID: "*", Operation: "write"},
+		{ObjectType: "map", ObjectID: "*", Operation: "write"},
+		{ObjectType: "logs", ObjectID: "*", Operation: "write"},
+		{ObjectType: "remoteSession", ObjectID: "*", Operation: "write"},
+		{ObjectType: "help", ObjectID: "*", Operation: "read"},
+		{ObjectType: "setting", ObjectID: "*", Operation: "write"},
+		{ObjectType: "setting", ObjectID: "useraccess.*", Operation: "write"},
+	}
+	ReadonlyPrivileges = []lm.Privilege{
+		{ObjectType: "dashboard_group", ObjectID: "*", Operation: "read"},
+		{ObjectType: "host_group", ObjectID: "*", Operation: "read"},
+		{ObjectType: "website_group", ObjectID: "*", Operation: "read"},
+		{ObjectType: "report_group", ObjectID: "*", Operation: "read"},
+		{ObjectType: "help", ObjectID: "chat", Operation: "read"},
+		{ObjectType: "setting", ObjectID: "*", Operation: "read"},
+	}
+)
+
+// defaultPrivileges are the privileges of a new role of that name.
+func defaultPrivileges(name string) []lm.Privilege {
+	if strings.EqualFold(name, "administrator") {
+		return AdministratorPrivileges
+	}
+	return ReadonlyPrivileges
+}
+
+func (r *role) toLM() lm.Role {
+	return lm.Role{ID: r.id, Name: r.name, Privileges: slices.Clone(r.privileges)}
 }
 
 func (u *user) toLM() lm.User {
@@ -328,7 +367,7 @@ func (p *Portal) addRoleLocked(id int, name string) *role {
 	if id >= p.nextRoleID {
 		p.nextRoleID = id + 1
 	}
-	r := &role{id: id, name: name}
+	r := &role{id: id, name: name, privileges: defaultPrivileges(name)}
 	i := sort.Search(len(p.roles), func(i int) bool { return p.roles[i].id >= id })
 	p.roles = slices.Insert(p.roles, i, r)
 	return r
@@ -357,7 +396,20 @@ func (p *Portal) Roles() []lm.Role {
 	defer p.mu.Unlock()
 	out := make([]lm.Role, len(p.roles))
 	for i, r := range p.roles {
-		out[i] = lm.Role{ID: r.id, Name: r.name}
+		out[i] = r.toLM()
 	}
 	return out
+}
+
+// SetRolePrivileges replaces the privileges of the role named name; false
+// when there is no such role.
+func (p *Portal) SetRolePrivileges(name string, privileges []lm.Privilege) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	r := p.roleByNameLocked(name)
+	if r == nil {
+		return false
+	}
+	r.privileges = slices.Clone(privileges)
+	return true
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -86,7 +87,7 @@ func TestPatch(t *testing.T) {
 				return
 			}
 			w := tt.wantUser
-			if after.Status != w.Status || !slices.Equal(after.GroupIDs, w.GroupIDs) || !slices.Equal(after.Roles, w.Roles) {
+			if after.Status != w.Status || !slices.Equal(after.GroupIDs, w.GroupIDs) || !reflect.DeepEqual(after.Roles, w.Roles) {
 				t.Errorf("user = %+v, want %+v", after, w)
 			}
 			// The answer is the full updated user.
@@ -117,7 +118,7 @@ func TestPatch(t *testing.T) {
 }
 
 func equalUser(a, b lm.User) bool {
-	return a.Status == b.Status && slices.Equal(a.GroupIDs, b.GroupIDs) && slices.Equal(a.Roles, b.Roles) && a.Username == b.Username
+	return a.Status == b.Status && slices.Equal(a.GroupIDs, b.GroupIDs) && reflect.DeepEqual(a.Roles, b.Roles) && a.Username == b.Username
 }
 
 func TestGroups(t *testing.T) {

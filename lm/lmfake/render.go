@@ -120,7 +120,28 @@ var roleFields = []field[roleView]{
 	{"name", kindString, func(b []byte, r roleView) []byte { return appendString(b, r.name) }, func(r roleView) any { return r.name }},
 	{"description", kindString, func(b []byte, r roleView) []byte { return appendString(b, r.description) }, func(r roleView) any { return r.description }},
 	{"associatedUserCount", kindInt, func(b []byte, r roleView) []byte { return strconv.AppendInt(b, int64(r.users), 10) }, func(r roleView) any { return int64(r.users) }},
-	{"privileges", kindObject, func(b []byte, _ roleView) []byte { return append(b, "[]"...) }, nil},
+	{"privileges", kindObject, appendPrivileges, nil},
+}
+
+// appendPrivileges writes a role's privileges as the swagger's Privilege
+// (objectName is read-only: the portal names the object).
+func appendPrivileges(b []byte, r roleView) []byte {
+	b = append(b, '[')
+	for i, pv := range r.privileges {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"objectType":`...)
+		b = appendString(b, pv.ObjectType)
+		b = append(b, `,"objectId":`...)
+		b = appendString(b, pv.ObjectID)
+		b = append(b, `,"objectName":`...)
+		b = appendString(b, pv.ObjectID)
+		b = append(b, `,"operation":`...)
+		b = appendString(b, pv.Operation)
+		b = append(b, '}')
+	}
+	return append(b, ']')
 }
 
 // appendObject writes x as a JSON object with the selected fields; a user

@@ -1,0 +1,491 @@
+package hygiene
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"lm-user-hygiene/assign"
+	"lm-user-hygiene/lm"
+)
+
+// CheckInput is what check knows beyond the report of the run it planned.
+type CheckInput struct {
+	// BaseURL is the portal's API base the run reached.
+	BaseURL string
+	// Bearer is set when the run used a bearer token, whose owner cannot
+	// be known.
+	Bearer bool
+}
+
+// CheckResult is what check reports: the portal as the tool sees it, and
+// each finding that needs attention as one line saying what to do.
+type CheckResult struct {
+	Portal string `json:"portal"`
+	// Error is why the portal could not be read; empty when it was.
+	Error string `json:"error,omitempty"`
+	// Attention is set when something needs the admin (exit 3).
+	Attention bool `json:"attention"`
+	// Findings need attention; Notes are information only.
+	Findings []string `json:"findings"`
+	Notes    []string `json:"notes"`
+
+	Token       *CheckToken       `json:"token,omitempty"`
+	Users       *CheckUsers       `json:"users,omitempty"`
+	Timestamps  []CheckUnits      `json:"timestamps,omitempty"`
+	CreatedBy   []CheckCreator    `json:"created_by,omitempty"`
+	Groups      []CheckGroup      `json:"groups,omitempty"`
+	RoleTargets []CheckRoleTarget `json:"role_targets,omitempty"`
+	Unreadable  []CheckUnreadable `json:"unreadable,omitempty"`
+	// Plan is the counts of the plan, by datapoint name.
+	Plan    map[string]int `json:"plan,omitempty"`
+	Breaker *CheckBreaker  `json:"breaker,omitempty"`
+	// planOrder keeps the datapoints' order for the text.
+	planOrder []string
+}
+
+// planCounts are the datapoints check shows as the plan's counts.
+var planCounts = map[string]bool{
+	"inactive_found": true, "suspend_planned": true, "move_planned": true, "assign_planned": true, "pending": true,
+	"suspend_upcoming": true, "exempt_skipped": true, "protected_skipped": true, "never_logged_in": true,
+	"future_activity": true, "unmapped": true, "assign_out_of_scope": true, "reactivated_kept": true,
+	"users_unreadable": true, "config_warnings": true,
+}
+
+// CheckBreaker is the inactivity breaker's ratio against its limit.
+type CheckBreaker struct {
+	InactiveFound int     `json:"inactive_found"`
+	Considered    int     `json:"considered"`
+	MaxPercent    float64 `json:"max_percent"`
+	Tripped       bool    `json:"tripped"`
+}
+
+// CheckToken is the account the run acts as.
+type CheckToken struct {
+	Kind string `json:"kind"` // "lmv1" or "bearer"
+	// Owner is the username carrying the access id; empty when unknown.
+	Owner string   `json:"owner,omitempty"`
+	Roles []string `json:"roles,omitempty"`
+	// ManagesUsers says whether one of the owner's roles may manage users
+	// and groups: "yes", "no" or "unknown".
+	ManagesUsers string `json:"manages_users"`
+}
+
+// CheckUsers counts the users by status.
+type CheckUsers struct {
+	Total      int `json:"total"`
+	Active     int `json:"active"`
+	Suspended  int `json:"suspended"`
+	APIOnly    int `json:"api_only"`
+	Unreadable int `json:"unreadable"`
+}
+
+// CheckUnits counts the values of one timestamp field by unit.
+type CheckUnits struct {
+	Field        string `json:"field"`
+	Seconds      int    `json:"seconds"`
+	Milliseconds int    `json:"milliseconds"`
+	Zero         int    `json:"zero"`
+}
+
+// CheckCreator is one createdBy value.
+type CheckCreator struct {
+	Value string `json:"value"`
+	Users int    `json:"users"`
+	SSO   bool   `json:"sso"`
+}
+
+// CheckGroup is a group a setting names.
+type CheckGroup struct {
+	Setting string `json:"setting"`
+	Name    string `json:"name"`
+	Found   bool   `json:"found"`
+	ID      int    `json:"id,omitempty"`
+}
+
+// CheckRoleTarget is the group a role's holders are regrouped into.
+type CheckRoleTarget struct {
+	Role  string `json:"role"`
+	Group string `json:"group"`
+	Found bool   `json:"found"`
+}
+
+// CheckUnreadable is a user that could not be read with confidence.
+type CheckUnreadable struct {
+	ID       int    `json:"id"`
+	Username string `json:"username,omitempty"`
+	Field    string `json:"field"`
+}
+
+// Check judges the report of a planning run over the portal: what the tool
+// sees, and what needs the admin before --apply. Attention is set when
+// something does; a portal that could not be read is only Error (the caller
+// exits 1).
+func Check(r *Report, in CheckInput) CheckResult {
+	c := CheckResult{Portal: in.BaseURL, Findings: []string{}, Notes: []string{}}
+	if !r.Read {
+		c.Error = "the portal could not be read"
+		if r.Failure != nil {
+			c.Error = oneLine(r.Failure.Error())
+		}
+		return c
+	}
+	counts := r.Counts(Stats{})
+	c.Users = &CheckUsers{Total: counts.UsersTotal, Active: counts.UsersActive, Suspended: counts.UsersSuspended,
+		APIOnly: counts.UsersAPIOnly, Unreadable: counts.UsersUnreadable}
+	c.checkToken(r, in)
+	c.Timestamps = timestampUnits(r.Users)
+	c.CreatedBy = creators(r)
+	c.checkGroups(r)
+	c.RoleTargets = roleTargets(r)
+	c.checkUsers(r, counts)
+	for _, f := range r.Findings {
+		c.attention(f.Line())
+	}
+	switch {
+	case errors.Is(r.Failure, ErrBreaker), errors.Is(r.Failure, ErrUnreadable):
+		c.attention("a run would be refused: " + oneLine(r.Failure.Error()))
+	case r.Failure != nil:
+		c.attention("the run would fail: " + oneLine(r.Failure.Error()))
+	}
+	if !r.StateOK {
+		c.attention("the state file cannot be used (the warning above says why): until it can, runs have no grace and skip first-seen users; " +
+			"fix its permissions or path, or choose --state off")
+	}
+	c.Plan = map[string]int{}
+	for _, d := range Datapoints {
+		if !planCounts[d.Name] {
+			continue
+		}
+		if n, err := strconv.Atoi(d.Value(&counts)); err == nil {
+			c.Plan[d.Name] = n
+			c.planOrder = append(c.planOrder, d.Name)
+		}
+	}
+	c.Plan["groups_to_create"] = len(r.GroupsPlanned)
+	c.planOrder = append(c.planOrder, "groups_to_create")
+	if sp := r.SuspendPlan; sp != nil {
+		c.Breaker = &CheckBreaker{InactiveFound: sp.InactiveFound, Considered: sp.Considered,
+			MaxPercent: r.Policy.Suspend.MaxSuspendPercent, Tripped: sp.Tripped}
+	}
+	c.Attention = len(c.Findings) > 0
+	return c
+}
+
+func (c *CheckResult) attention(line string) { c.Findings = append(c.Findings, line) }
+func (c *CheckResult) note(line string)      { c.Notes = append(c.Notes, line) }
+
+func (c *CheckResult) checkToken(r *Report, in CheckInput) {
+	if in.Bearer {
+		c.Token = &CheckToken{Kind: "bearer", ManagesUsers: "unknown"}
+		c.note("a bearer token's owner cannot be identified: protect that account with --protect-users so it is never suspended")
+		return
+	}
+	c.Token = &CheckToken{Kind: "lmv1", ManagesUsers: "unknown"}
+	owner := r.TokenOwner()
+	if owner == nil {
+		c.attention("no user carries the access id of this token, so its owner is unknown and not protected from suspension: " +
+			"check --access-id, or protect the token's user with --protect-users")
+		return
+	}
+	c.Token.Owner = owner.Username
+	byID := make(map[int]lm.Role, len(r.Roles))
+	for _, ro := range r.Roles {
+		byID[ro.ID] = ro
+	}
+	known := false
+	for _, held := range owner.Roles {
+		c.Token.Roles = append(c.Token.Roles, held.Name)
+		ro, ok := byID[held.ID]
+		if !ok || ro.Privileges == nil {
+			continue
+		}
+		known = true
+		if ManagesUsers(ro.Privileges) {
+			c.Token.ManagesUsers = "yes"
+		}
+	}
+	sort.Strings(c.Token.Roles)
+	switch {
+	case c.Token.ManagesUsers == "yes":
+	case known:
+		c.Token.ManagesUsers = "no"
+		c.attention(fmt.Sprintf("the token's user %s may not manage users (no role of it writes settings or user access): "+
+			"give it a role that may manage users and user groups, or --apply will fail", strconv.Quote(owner.Username)))
+	default:
+		c.attention(fmt.Sprintf("the portal did not list the privileges of the roles of the token's user %s: "+
+			"check in the portal that one of them may manage users and user groups", strconv.Quote(owner.Username)))
+	}
+}
+
+// userAccessObjects are the setting objects whose write privilege lets a
+// role manage users, user groups and roles: every setting, or user access.
+var userAccessObjects = []string{"*", "useraccess", "useraccess.*", "useraccess.admin", "useraccess.role"}
+
+// ManagesUsers reports whether privileges let a role manage users and
+// groups: a "setting" privilege with operation "write" on every setting or
+// on user access.
+func ManagesUsers(privileges []lm.Privilege) bool {
+	for _, p := range privileges {
+		if !strings.EqualFold(p.ObjectType, "setting") || !strings.EqualFold(p.Operation, "write") {
+			continue
+		}
+		for _, o := range userAccessObjects {
+			if strings.EqualFold(p.ObjectID, o) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// millisThreshold is lm.Epoch's line between seconds and milliseconds.
+const millisThreshold = 100_000_000_000
+
+func timestampUnits(users []lm.User) []CheckUnits {
+	out := []CheckUnits{{Field: "lastLoginOn"}, {Field: "lastActionOn"}, {Field: "lastAccessOn"}, {Field: "apiTokens.lastUsedOn"}}
+	count := func(c *CheckUnits, v int64) {
+		switch {
+		case v <= 0:
+			c.Zero++
+		case v > millisThreshold:
+			c.Milliseconds++
+		default:
+			c.Seconds++
+		}
+	}
+	for i := range users {
+		u := &users[i]
+		count(&out[0], u.LastLoginOn)
+		count(&out[1], u.LastActionOn)
+		count(&out[2], u.LastAccessOn)
+		for _, t := range u.APITokens {
+			count(&out[3], t.LastUsedOn)
+		}
+	}
+	return out
+}
+
+// creators lists every createdBy value, most users first.
+func creators(r *Report) []CheckCreator {
+	sso := assign.SSOCreators(r.Users, r.Policy.Assign.SSOCreatedBy)
+	n := map[string]int{}
+	for i := range r.Users {
+		n[r.Users[i].CreatedBy]++
+	}
+	out := make([]CheckCreator, 0, len(n))
+	for v, k := range n {
+		out = append(out, CheckCreator{Value: v, Users: k, SSO: sso[v]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Users != out[j].Users {
+			return out[i].Users > out[j].Users
+		}
+		return out[i].Value < out[j].Value
+	})
+	return out
+}
+
+// findGroup is the group named name, the oldest of any that differ only in
+// case, as the steps pick it.
+func findGroup(groups []lm.Group, name string) (lm.Group, bool) {
+	var found lm.Group
+	ok := false
+	for _, g := range groups {
+		if lm.SameName(g.Name, name) && (!ok || g.ID < found.ID) {
+			found, ok = g, true
+		}
+	}
+	return found, ok
+}
+
+func (c *CheckResult) checkGroups(r *Report) {
+	for _, s := range []struct{ setting, name string }{
+		{"--ungrouped-group", r.Policy.Assign.UngroupedGroup},
+		{"--suspended-group", r.Policy.Suspend.SuspendedGroup},
+	} {
+		g, ok := findGroup(r.Groups, s.name)
+		c.Groups = append(c.Groups, CheckGroup{Setting: s.setting, Name: s.name, Found: ok, ID: g.ID})
+		if ok {
+			continue
+		}
+		if s.setting == "--suspended-group" {
+			c.note(fmt.Sprintf("the suspended group %s does not exist yet: the first run with --apply that suspends or moves a user creates it", strconv.Quote(s.name)))
+		} else {
+			c.note(fmt.Sprintf("the placeholder group %s does not exist: only users with no group at all count as ungrouped", strconv.Quote(s.name)))
+		}
+	}
+}
+
+// roleTargets is, for each role, the group its holders are regrouped into
+// (--role-groups, else the role's own name) and whether it exists.
+func roleTargets(r *Report) []CheckRoleTarget {
+	keys := make([]string, 0, len(r.Policy.Assign.RoleGroups))
+	for k := range r.Policy.Assign.RoleGroups {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out []CheckRoleTarget
+	for _, ro := range r.Roles {
+		target := ro.Name
+		for _, k := range keys {
+			if lm.SameName(k, ro.Name) {
+				target = strings.TrimSpace(r.Policy.Assign.RoleGroups[k])
+				break
+			}
+		}
+		_, ok := findGroup(r.Groups, target)
+		out = append(out, CheckRoleTarget{Role: ro.Name, Group: target, Found: ok})
+	}
+	sort.Slice(out, func(i, j int) bool { return lm.CompareNames(out[i].Role, out[j].Role) < 0 })
+	return out
+}
+
+func (c *CheckResult) checkUsers(r *Report, counts Counts) {
+	for i := range r.Users {
+		if u := &r.Users[i]; u.Unreadable != "" {
+			c.Unreadable = append(c.Unreadable, CheckUnreadable{ID: u.ID, Username: u.Username, Field: u.Unreadable})
+		}
+	}
+	sort.Slice(c.Unreadable, func(i, j int) bool { return c.Unreadable[i].ID < c.Unreadable[j].ID })
+	if n := len(c.Unreadable); n > 0 {
+		c.attention(fmt.Sprintf("%s could not be read with confidence (listed under Unreadable) and left alone: "+
+			"look at them in the portal; more than 5%% of users unreadable refuses every run", users(n)))
+	}
+	if ap := r.AssignPlan; ap != nil && ap.Unmapped > 0 {
+		var names []string
+		for _, d := range ap.Decisions {
+			if d.Outcome == assign.OutcomeUnmapped {
+				names = append(names, strconv.Quote(d.User.Username))
+			}
+		}
+		c.attention(fmt.Sprintf("%s to regroup: no role maps to a group (%s): "+
+			"create the groups, map the roles with --role-groups, or use --create-groups", users(ap.Unmapped), strings.Join(names, ", ")))
+	}
+	if counts.AssignOutOfScope > 0 {
+		c.note(fmt.Sprintf("%s ungrouped but not created by SSO, left alone (--assign-scope sso); "+
+			"--assign-scope all would regroup them", users(counts.AssignOutOfScope)))
+	}
+	if counts.FutureActivity > 0 {
+		c.note(fmt.Sprintf("%s with activity more than a day in the future: never suspended until the portal's timestamps are right",
+			users(counts.FutureActivity)))
+	}
+}
+
+// WriteCheckJSON prints the check as one JSON object.
+func WriteCheckJSON(w io.Writer, c CheckResult) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(c)
+}
+
+// WriteCheckText prints the check for a person: what needs attention first,
+// one line each, then what the tool sees.
+func WriteCheckText(w io.Writer, c CheckResult) error {
+	t := &textReport{}
+	t.line("Portal: %s", c.Portal)
+	if c.Error != "" {
+		t.line("FAILED: the portal could not be read: %s", c.Error)
+		_, err := io.WriteString(w, t.b.String())
+		return err
+	}
+	if c.Attention {
+		t.line("Needs attention (%d):", len(c.Findings))
+		for _, f := range c.Findings {
+			t.line("  - %s", f)
+		}
+	} else {
+		t.line("Needs attention: nothing")
+	}
+	if len(c.Notes) > 0 {
+		t.line("Notes (%d):", len(c.Notes))
+		for _, n := range c.Notes {
+			t.line("  - %s", n)
+		}
+	}
+	if tok := c.Token; tok != nil {
+		owner := tok.Owner
+		if owner == "" {
+			owner = "unknown"
+		}
+		t.line("\nToken: %s, owner %s, roles %s, may manage users and groups: %s",
+			tok.Kind, cell(owner), cell(strings.Join(tok.Roles, ",")), tok.ManagesUsers)
+	}
+	if u := c.Users; u != nil {
+		t.line("Users: %d: %d active, %d suspended, %d API-only, %d unreadable", u.Total, u.Active, u.Suspended, u.APIOnly, u.Unreadable)
+	}
+	var rows [][]string
+	for _, ts := range c.Timestamps {
+		rows = append(rows, []string{ts.Field, strconv.Itoa(ts.Seconds), strconv.Itoa(ts.Milliseconds), strconv.Itoa(ts.Zero)})
+	}
+	t.table("Timestamp units", "values per field", []string{"FIELD", "SECONDS", "MILLISECONDS", "ZERO"}, rows)
+	rows = nil
+	for _, cr := range c.CreatedBy {
+		rows = append(rows, []string{cr.Value, strconv.Itoa(cr.Users), yesNo(cr.SSO)})
+	}
+	t.table("Created by", "counts as SSO for --assign-scope sso", []string{"CREATED BY", "USERS", "SSO"}, rows)
+	rows = nil
+	for _, g := range c.Groups {
+		found := "not found"
+		if g.Found {
+			found = "id " + strconv.Itoa(g.ID)
+		}
+		rows = append(rows, []string{g.Setting, g.Name, found})
+	}
+	t.table("Groups", "the settings name", []string{"SETTING", "GROUP", "FOUND"}, rows)
+	rows = nil
+	for _, rt := range c.RoleTargets {
+		group := rt.Group
+		if !rt.Found {
+			group += " (none)"
+		}
+		rows = append(rows, []string{rt.Role, group})
+	}
+	t.table("Role targets", "the group each role's holders are regrouped into", []string{"ROLE", "GROUP"}, rows)
+	rows = nil
+	for _, u := range c.Unreadable {
+		rows = append(rows, []string{strconv.Itoa(u.ID), u.Username, u.Field})
+	}
+	t.table("Unreadable", "left alone", []string{"ID", "USER", "FIELD"}, rows)
+	if len(c.planOrder) > 0 {
+		t.line("\nPlan (what a run would do now):")
+		tw := tabwriter.NewWriter(&t.b, 0, 0, 2, ' ', 0)
+		for _, name := range c.planOrder {
+			fmt.Fprintf(tw, "  %s\t%d\n", name, c.Plan[name])
+		}
+		tw.Flush()
+	}
+	if b := c.Breaker; b != nil {
+		ratio := 0.0
+		if b.Considered > 0 {
+			ratio = float64(b.InactiveFound) * 100 / float64(b.Considered)
+		}
+		state := "not tripped"
+		if b.Tripped {
+			state = "TRIPPED"
+		}
+		t.line("Breaker: %d of %d active users look inactive (%.1f%%), limit %g%%: %s", b.InactiveFound, b.Considered, ratio, b.MaxPercent, state)
+	}
+	_, err := io.WriteString(w, t.b.String())
+	return err
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// users is "1 user" or "n users".
+func users(n int) string {
+	if n == 1 {
+		return "1 user"
+	}
+	return strconv.Itoa(n) + " users"
+}
