@@ -47,7 +47,11 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 		}
 	}
 	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
-	j := rn.beginJournal(r, state.KindRun, "")
+	kind := state.KindRun
+	if r.UndoOf != "" {
+		kind = state.KindUndo
+	}
+	j := rn.beginJournal(r, kind, r.UndoOf)
 	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
 	var wg sync.WaitGroup
 	for range ApplyWorkers {
