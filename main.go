@@ -43,12 +43,14 @@ func main() {
 	os.Exit(code)
 }
 
-// deps are what tests replace: the clock, the HTTP client and the first
-// retry delay (0 means the client's default).
+// deps are what tests replace: the clock, the HTTP client, the first retry
+// delay (0 means the client's default) and how long to wait for another
+// run's lock on the state file (0 means state.DefaultLockTimeout).
 type deps struct {
-	now        func() time.Time
-	httpClient *http.Client
-	retryDelay time.Duration
+	now         func() time.Time
+	httpClient  *http.Client
+	retryDelay  time.Duration
+	lockTimeout time.Duration
 }
 
 // run is the whole program; it returns the exit status.
@@ -101,6 +103,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	if err != nil {
 		return fail(pol, err)
 	}
+	if cfg.Command == cmdHistory {
+		return runHistory(cfg, stdout, errOut, d)
+	}
 
 	if cfg.Demo {
 		demo, err := startDemo(d.now(), errOut)
@@ -121,7 +126,14 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 
 	runner := &hygiene.Runner{Portal: client, Log: log, Now: d.now}
-	store, err := openState(cfg, pol, log)
+	if cfg.Command == cmdUndo {
+		stats := func() hygiene.Stats {
+			s := client.Stats()
+			return hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
+		}
+		return runUndo(ctx, cfg, pol, runner, log, stdout, errOut, format, stats, d)
+	}
+	store, err := openState(cfg, pol, log, d.lockTimeout)
 	if err != nil {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
 		printReport(stdout, errOut, format, hygiene.Failed(pol, err), hygiene.Stats{Duration: d.now().Sub(start)})
@@ -183,7 +195,7 @@ type openedState struct {
 // openState opens the state file the settings name. Only a file locked by
 // another run stops the run; one that cannot be used is a warning, and the
 // run goes on without state. A run as of a later day reads it, never writes.
-func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState, error) {
+func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout time.Duration) (openedState, error) {
 	path, err := cfg.statePath(cfg.BaseURL)
 	if err != nil {
 		log.WithField("error", err.Error()).Warn("no state file: this run goes on without state (no grace, first-seen users are skipped)")
@@ -192,7 +204,7 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState,
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero()})
+	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero(), LockTimeout: lockTimeout})
 	if err != nil {
 		return openedState{}, err
 	}

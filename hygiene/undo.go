@@ -32,6 +32,11 @@ const UndoLast = "last"
 type UndoTarget struct {
 	Run     state.RunSummary
 	Entries []state.Entry
+	// ChangedLater names, by user id, the latest later run (or undo) that
+	// changed the user or began to: that user is as a later decision left
+	// it, not as this run did, even where the two look alike (a run killed
+	// before its answer, whose change the next run made).
+	ChangedLater map[int]string
 }
 
 // FindUndoTarget resolves the RUN of "undo RUN": a run id from the journal,
@@ -71,7 +76,27 @@ func FindUndoTarget(j Journal, run string) (UndoTarget, error) {
 	if err != nil {
 		return UndoTarget{}, err
 	}
-	return UndoTarget{Run: target, Entries: entries}, nil
+	t := UndoTarget{Run: target, Entries: entries, ChangedLater: map[int]string{}}
+	later := false
+	for _, r := range runs {
+		if r.ID == target.ID {
+			later = true
+			continue
+		}
+		if !later || r.Intents == 0 {
+			continue
+		}
+		es, err := j.Entries(r.ID)
+		if err != nil {
+			return UndoTarget{}, err
+		}
+		for _, e := range es {
+			if e.Result != state.ResultFailed || e.After.Status != "" {
+				t.ChangedLater[e.UserID] = r.ID
+			}
+		}
+	}
+	return t, nil
 }
 
 // UndoOutcome says what undo does with one user of the run it puts back.
@@ -177,6 +202,9 @@ func (rn *Runner) planUndo(r *Report, t UndoTarget) {
 			d.Outcome, d.Reason = UndoUnreadable, "could not be read with confidence ("+u.Unreadable+"): left alone"
 		case sameState(now, d.Before):
 			d.Outcome, d.Reason = UndoAlreadyBefore, "already as before run "+t.Run.ID+" ("+named(now)+"): nothing to do"
+		case t.ChangedLater[id] != "":
+			d.Outcome = UndoChangedSince
+			d.Reason = fmt.Sprintf("changed since by run %s (now %s), so it is left alone: undo that run first", t.ChangedLater[id], named(now))
 		case !sameState(now, d.Left):
 			d.Outcome = UndoChangedSince
 			d.Reason = fmt.Sprintf("changed since run %s left it %s: now %s, so it is left alone", t.Run.ID, named(d.Left), named(now))

@@ -360,3 +360,36 @@ func mapsEqual[K comparable](a, b map[K]int) bool {
 	}
 	return true
 }
+
+func TestUndoLeavesALaterRunsChange(t *testing.T) {
+	p := liveIdlePortal(1)
+	s := openStore(t)
+	first := suspendAll(t, p, s, 1)
+	undo(t, p, s, now.Add(time.Hour), first.RunID, nil)
+	// A person suspends the user again, the tool's way; the next run of the
+	// journal that changes it is a later decision.
+	second := runnerAt(p, s, now.Add(2*time.Hour)).Run(t.Context(), testPolicy())
+	if results(second)[ResultApplied] != 0 {
+		t.Fatalf("the user undo reactivated was suspended again: %v", results(second))
+	}
+	p.set(100, lm.StatusActive, 2)
+	r := undo(t, p, s, now.Add(3*time.Hour), first.RunID, nil)
+	if outcomes(r)[UndoAlreadyBefore] != 1 {
+		t.Errorf("outcomes %v, want already as before", outcomes(r))
+	}
+	// Journal a later change of the user by hand: a run killed before its
+	// answer, whose change a later run made, looks like the first run's.
+	later := state.NewRunID(now.Add(4 * time.Hour))
+	if err := s.BeginRun(state.Run{ID: later, Kind: state.KindRun, Started: now.Add(4 * time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	suspended := state.UserState{Status: lm.StatusSuspended, GroupIDs: []int{1}}
+	if _, err := s.Intent(later, state.Entry{UserID: 100, Before: state.UserState{Status: lm.StatusActive, GroupIDs: []int{2}}, Desired: suspended}); err != nil {
+		t.Fatal(err)
+	}
+	p.set(100, lm.StatusSuspended, 1)
+	r = undo(t, p, s, now.Add(5*time.Hour), first.RunID, nil)
+	if outcomes(r)[UndoChangedSince] != 1 || !strings.Contains(r.Undo[0].Reason, later) {
+		t.Errorf("undo of the first run after a later one changed the user: %v %q, want changed since by %s", outcomes(r), r.Undo[0].Reason, later)
+	}
+}
