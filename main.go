@@ -107,8 +107,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		return runHistory(cfg, stdout, errOut, d)
 	}
 
+	var demo *demoPortal
 	if cfg.Demo {
-		demo, err := startDemo(d.now(), errOut)
+		demo, err = startDemo(d.now(), errOut)
 		if err != nil {
 			fmt.Fprintf(errOut, "lm-user-hygiene: demo: %v\n", err)
 			return exitFailed
@@ -144,11 +145,18 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	if store.Store != nil {
 		runner.Memory = store.Store
 	}
+	if cfg.Demo {
+		demo.giveNotice(ctx, runner, pol)
+	}
 	r := runner.Run(ctx, pol)
 	s := client.Stats()
 	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
 	if cfg.Demo {
-		defer func() { printDemoSummary(errOut, r) }()
+		var undone *hygiene.Report
+		if store.Store != nil && r.Failure == nil {
+			undone = demo.undoLast(ctx, runner, pol, store.Store)
+		}
+		defer func() { printDemoSummary(errOut, r, undone) }()
 	}
 	printReport(stdout, errOut, format, r, st)
 	if r.Failure != nil {
