@@ -298,6 +298,14 @@ func TestLifecycleAsOfWritesNoState(t *testing.T) {
 	if lc.p.Writes() != writes {
 		t.Error("an --as-of run wrote to the portal")
 	}
+	for _, args := range [][]string{{"--as-of", "2026-11-01"}, {"--as-of", "2026-12-31", "--apply"}} {
+		if res := lc.run(day(1), args...); res.code != exitConfig {
+			t.Errorf("%v on 2026-11-02: exit %d, want 2 (a past day, or --apply):\n%s", args, res.code, res.stderr)
+		}
+	}
+	if after, _ := os.ReadFile(lc.state); !bytes.Equal(before, after) {
+		t.Error("a refused --as-of run changed the state file")
+	}
 }
 
 // TestLifecycleStateLocked: a second run on a file another run holds waits

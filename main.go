@@ -100,6 +100,11 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	if err == nil {
 		pol, log, err = cfg.prepare(errOut)
 	}
+	if err == nil {
+		// The past is not planned, it happened: only the run's clock says
+		// which days are past.
+		err = cfg.checkAsOf(d.now())
+	}
 	if err != nil {
 		return fail(pol, err)
 	}
