@@ -45,12 +45,14 @@ func main() {
 	os.Exit(code)
 }
 
-// deps are what tests replace: the clock, the HTTP client and the first
-// retry delay (0 means the client's default).
+// deps are what tests replace: the clock, the HTTP client, the first retry
+// delay (0 means the client's default) and how long to wait for another
+// run's lock on the state file (0 means state.DefaultLockTimeout).
 type deps struct {
-	now        func() time.Time
-	httpClient *http.Client
-	retryDelay time.Duration
+	now         func() time.Time
+	httpClient  *http.Client
+	retryDelay  time.Duration
+	lockTimeout time.Duration
 }
 
 // run is the whole program; it returns the exit status.
@@ -100,12 +102,21 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	if err == nil {
 		pol, log, err = cfg.prepare(errOut)
 	}
+	if err == nil {
+		// The past is not planned, it happened: only the run's clock says
+		// which days are past.
+		err = cfg.checkAsOf(d.now())
+	}
 	if err != nil {
 		return fail(pol, err)
 	}
+	if cfg.Command == cmdHistory {
+		return runHistory(cfg, stdout, errOut, d)
+	}
 
+	var demo *demoPortal
 	if cfg.Demo {
-		demo, err := startDemo(d.now(), errOut)
+		demo, err = startDemo(d.now(), errOut)
 		if err != nil {
 			fmt.Fprintf(errOut, "lm-user-hygiene: demo: %v\n", err)
 			return exitFailed
@@ -127,7 +138,14 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	}
 
 	runner := &hygiene.Runner{Portal: client, Log: log, Now: d.now}
-	store, err := openState(cfg, pol, log)
+	if cfg.Command == cmdUndo {
+		stats := func() hygiene.Stats {
+			s := client.Stats()
+			return hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
+		}
+		return runUndo(ctx, cfg, pol, runner, log, stdout, errOut, format, stats, d)
+	}
+	store, err := openState(cfg, pol, log, d.lockTimeout)
 	if err != nil {
 		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
 		printReport(stdout, errOut, format, hygiene.Failed(pol, err), hygiene.Stats{Duration: d.now().Sub(start)})
@@ -138,6 +156,9 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	if store.Store != nil {
 		runner.Memory = store.Store
 	}
+	if cfg.Demo {
+		demo.giveNotice(ctx, runner, pol)
+	}
 	r := runner.Run(ctx, pol)
 	if cfg.Command == cmdCheck {
 		return printCheck(stdout, errOut, cfg, r)
@@ -145,7 +166,11 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	s := client.Stats()
 	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
 	if cfg.Demo {
-		defer func() { printDemoSummary(errOut, r) }()
+		var undone *hygiene.Report
+		if store.Store != nil && r.Failure == nil {
+			undone = demo.undoLast(ctx, runner, pol, store.Store)
+		}
+		defer func() { printDemoSummary(errOut, r, undone) }()
 	}
 	printReport(stdout, errOut, format, r, st)
 	if r.Failure != nil {
@@ -192,7 +217,7 @@ type openedState struct {
 // openState opens the state file the settings name. Only a file locked by
 // another run stops the run; one that cannot be used is a warning, and the
 // run goes on without state. A run as of a later day reads it, never writes.
-func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState, error) {
+func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout time.Duration) (openedState, error) {
 	path, err := cfg.statePath(cfg.BaseURL)
 	if err != nil {
 		log.WithField("error", err.Error()).Warn("no state file: this run goes on without state (no grace, first-seen users are skipped)")
@@ -201,7 +226,7 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry) (openedState,
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck})
+	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck, LockTimeout: lockTimeout})
 	if err != nil {
 		return openedState{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"lm-user-hygiene/assign"
 	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/state"
 	"lm-user-hygiene/suspend"
 )
 
@@ -22,7 +23,15 @@ func (c *Config) policy() (hygiene.Policy, error) {
 	if c.TimeBudget <= 0 {
 		return p, usagef("--time-budget must be more than 0, such as 90s")
 	}
-	if !c.Demo {
+	switch {
+	case c.Demo:
+	case c.Command == cmdHistory:
+		// history reads only the state file: the portal's address names
+		// it (--state auto), no credential is needed.
+		if err := c.checkPortal(historyNeedsPortal(c.State)); err != nil {
+			return p, err
+		}
+	default:
 		if err := c.checkConnection(); err != nil {
 			return p, err
 		}
@@ -65,7 +74,34 @@ func (c *Config) policy() (hygiene.Policy, error) {
 // checkConnection checks the portal address and the credentials, and turns
 // --account into the base URL.
 func (c *Config) checkConnection() error {
+	if err := c.checkPortal(true); err != nil {
+		return err
+	}
+	lmv1 := c.AccessID != "" || c.AccessKey != ""
 	switch {
+	case lmv1 && c.BearerToken != "":
+		return usagef("set an LMv1 token (--access-id, --access-key) or --bearer-token, not both")
+	case lmv1 && (c.AccessID == "" || c.AccessKey == ""):
+		return usagef("an LMv1 token needs both --access-id (LM_ACCESS_ID) and --access-key (LM_ACCESS_KEY)")
+	case !lmv1 && c.BearerToken == "":
+		return usagef("no credentials: set --access-id and --access-key (LM_ACCESS_ID, LM_ACCESS_KEY), or --bearer-token (LM_BEARER_TOKEN)")
+	}
+	return nil
+}
+
+// historyNeedsPortal reports whether history needs the portal's address:
+// only --state auto names the file after the portal.
+func historyNeedsPortal(setting string) bool {
+	s := strings.TrimSpace(setting)
+	return s == "" || strings.EqualFold(s, state.SettingAuto)
+}
+
+// checkPortal checks the portal address and turns --account into the base
+// URL; required says that one must be given.
+func (c *Config) checkPortal(required bool) error {
+	switch {
+	case c.Account == "" && c.BaseURL == "" && !required:
+		return nil
 	case c.Account != "" && c.BaseURL != "":
 		return usagef("set --account (LM_ACCOUNT) or --base-url (LM_BASE_URL), not both")
 	case c.Account == "" && c.BaseURL == "":
@@ -82,15 +118,6 @@ func (c *Config) checkConnection() error {
 			return &usageError{msg: err.Error()}
 		}
 		c.BaseURL = u
-	}
-	lmv1 := c.AccessID != "" || c.AccessKey != ""
-	switch {
-	case lmv1 && c.BearerToken != "":
-		return usagef("set an LMv1 token (--access-id, --access-key) or --bearer-token, not both")
-	case lmv1 && (c.AccessID == "" || c.AccessKey == ""):
-		return usagef("an LMv1 token needs both --access-id (LM_ACCESS_ID) and --access-key (LM_ACCESS_KEY)")
-	case !lmv1 && c.BearerToken == "":
-		return usagef("no credentials: set --access-id and --access-key (LM_ACCESS_ID, LM_ACCESS_KEY), or --bearer-token (LM_BEARER_TOKEN)")
 	}
 	return nil
 }

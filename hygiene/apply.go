@@ -50,7 +50,11 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 	// stays closed past the budget is not sent, and waits for the next run.
 	ctx = lm.WithSendBy(ctx, time.Now().Add(deadline.Sub(rn.Now())))
 	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
-	j := rn.beginJournal(r, state.KindRun, "")
+	kind := state.KindRun
+	if r.UndoOf != "" {
+		kind = state.KindUndo
+	}
+	j := rn.beginJournal(r, kind, r.UndoOf)
 	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
 	var wg sync.WaitGroup
 	for range ApplyWorkers {

@@ -13,10 +13,15 @@ const (
 	KindMove
 	// KindRegroup gives a fresh user the groups of its roles.
 	KindRegroup
+	// KindRestore puts a user back to its status and groups before an
+	// earlier run (undo). It has no datapoints of its own: an undo's
+	// datasource output keeps pending and errors, and the json output
+	// lists each restore.
+	KindRestore
 	numKinds
 )
 
-var kindNames = [numKinds]string{KindSuspend: "suspend", KindMove: "move", KindRegroup: "regroup"}
+var kindNames = [numKinds]string{KindSuspend: "suspend", KindMove: "move", KindRegroup: "regroup", KindRestore: "restore"}
 
 // String is the kind as logs and the json output spell it.
 func (k Kind) String() string { return kindNames[k] }

@@ -15,6 +15,7 @@ type jsonReport struct {
 	Error    string                 `json:"error,omitempty"`
 	DryRun   bool                   `json:"dry_run"`
 	Command  string                 `json:"command"`
+	UndoOf   string                 `json:"undo_of,omitempty"`
 	Counts   map[string]json.Number `json:"counts"`
 	Policy   jsonPolicy             `json:"policy"`
 	Cutoff   string                 `json:"cutoff,omitempty"`
@@ -82,6 +83,7 @@ type jsonUser struct {
 	Status   string       `json:"status"`
 	Suspend  *jsonStep    `json:"suspend,omitempty"`
 	Assign   *jsonStep    `json:"assign,omitempty"`
+	Undo     *jsonStep    `json:"undo,omitempty"`
 	Change   *jsonChange  `json:"change,omitempty"`
 	After    *jsonUserNow `json:"after,omitempty"`
 }
@@ -140,6 +142,7 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		Success:  r.Failure == nil,
 		DryRun:   !r.Policy.Apply,
 		Command:  string(r.Policy.Command),
+		UndoOf:   r.UndoOf,
 		Counts:   map[string]json.Number{},
 		Duration: st.Duration.Seconds(),
 		Users:    []jsonUser{},
@@ -182,6 +185,13 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		for _, d := range ap.Decisions {
 			entry(d.User).Assign = &jsonStep{Action: string(d.Action), Outcome: string(d.Outcome), Reason: d.Reason, Unmapped: d.UnmappedRoles}
 		}
+	}
+	for _, d := range r.Undo {
+		action := "none"
+		if d.Outcome == UndoRestore {
+			action = KindRestore.String()
+		}
+		entry(d.User).Undo = &jsonStep{Action: action, Outcome: string(d.Outcome), Reason: d.Reason}
 	}
 	for _, c := range r.Changes {
 		e := entry(c.User)

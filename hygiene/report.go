@@ -22,7 +22,11 @@ type Report struct {
 
 	SuspendPlan *suspend.Plan
 	AssignPlan  *assign.Plan
-	Changes     []*Change
+	// UndoOf is the run an undo puts back (Runner.Undo); empty for a run
+	// of the policy. Undo holds its decision on each user of that run.
+	UndoOf  string
+	Undo    []UndoDecision
+	Changes []*Change
 	// Findings are the settings that name nothing in the portal.
 	Findings []Finding
 

@@ -35,6 +35,8 @@ const (
 	CommandRun     Command = "run" // suspend, then assign
 	CommandSuspend Command = "suspend"
 	CommandAssign  Command = "assign"
+	// CommandUndo puts the users an earlier run changed back (Runner.Undo).
+	CommandUndo Command = "undo"
 )
 
 // Policy is the validated configuration of a run.

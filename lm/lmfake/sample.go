@@ -18,6 +18,13 @@ type SampleOptions struct {
 	// suspended and the reactivated-but-still-suspended users in it. Without
 	// it those users sit in ordinary groups.
 	WithSuspendedGroup bool
+	// WithLifecycle adds, after the others, one user for each lifecycle
+	// rule: exempt by note (SampleExemptUser), exempt until a day 30 days
+	// ahead (SampleExemptUntilUser), upcoming (SampleUpcomingUser, idle 80
+	// days), and reactivated by a person (SampleReactivatedUser, active,
+	// idle 200 days, in the Suspended group WithSuspendedGroup). The other
+	// users are the same with it or without.
+	WithLifecycle bool
 }
 
 // DefaultSampleNow is the sample clock when SampleOptions.Now is zero, fixed
@@ -37,6 +44,11 @@ const (
 	// SampleSuspendedGroup exists only WithSuspendedGroup.
 	SampleSuspendedGroup = "Suspended"
 	SampleUngroupedGroup = "Ungrouped"
+	// The WithLifecycle users.
+	SampleExemptUser      = "contractor@example.com"
+	SampleExemptUntilUser = "sabbatical@example.com"
+	SampleUpcomingUser    = "leaving.soon@example.com"
+	SampleReactivatedUser = "back.again@example.com"
 )
 
 // kinds of sample users. After the three special users, each block of 57
@@ -178,6 +190,35 @@ func Populate(p *Portal, o SampleOptions) {
 			u.email = u.username
 		}
 		p.addUserLocked(u)
+	}
+	if o.WithLifecycle {
+		for _, u := range s.lifecycleUsers() {
+			u.id = p.nextUserID
+			u.email = u.username
+			p.addUserLocked(u)
+		}
+	}
+}
+
+// lifecycleUsers are the WithLifecycle users; they draw nothing from the
+// random source, so the other users stay the same.
+func (s *sample) lifecycleUsers() []*user {
+	mk := func(username, first, last, note string, idle time.Duration) *user {
+		u := &user{username: username, firstName: first, lastName: last, status: lm.StatusActive,
+			createdBy: "admin@example.com", note: note, roles: []lm.Role{s.roleRead}, groupIDs: []int{s.gViewers}}
+		active(u, s.now.Add(-idle))
+		return u
+	}
+	until := s.now.Add(30 * day).Format("2006-01-02")
+	back := mk(SampleReactivatedUser, "Back", "Again", "reactivated by hand after a long leave", 200*day)
+	if s.suspended {
+		back.groupIDs = []int{s.gSuspended}
+	}
+	return []*user{
+		mk(SampleExemptUser, "Con", "Tractor", "signs in once a year; lmuh:exempt", 200*day),
+		mk(SampleExemptUntilUser, "Sab", "Batical", "on sabbatical; lmuh:exempt-until="+until, 150*day),
+		mk(SampleUpcomingUser, "Leaving", "Soon", "", 80*day),
+		back,
 	}
 }
 
