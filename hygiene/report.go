@@ -1,7 +1,6 @@
 package hygiene
 
 import (
-	"fmt"
 	"time"
 
 	"lm-user-hygiene/assign"
@@ -61,12 +60,6 @@ type Finding struct {
 	Entry   string // the entry as the setting gives it
 	Problem string // what is wrong
 	Fix     string // what to do
-}
-
-// String is the finding in one line: the setting, the entry, what is wrong
-// and what to do.
-func (f Finding) String() string {
-	return fmt.Sprintf("%s entry %q %s: %s", f.Setting, f.Entry, f.Problem, f.Fix)
 }
 
 // findSettingMisses checks every setting that names users, roles or groups

@@ -209,7 +209,7 @@ func (rn *Runner) plan(r *Report) {
 	p.Assign.InactiveCutoff = clock.Now.AddDate(0, 0, -p.Suspend.InactiveDays)
 	r.findSettingMisses()
 	for _, f := range r.Findings {
-		rn.Log.WithFields(logrus.Fields{"setting": f.Setting, "entry": f.Entry}).Warn(f.String())
+		rn.Log.WithFields(logrus.Fields{"setting": f.Setting, "entry": f.Entry}).Warn(f.Line())
 	}
 	exclude := map[int]bool{}
 	if p.RunsSuspend() {

@@ -38,6 +38,7 @@ func WriteText(w io.Writer, r *Report) error {
 	}
 	t.header()
 	if r.Read {
+		t.undo()
 		t.changes()
 		t.upcoming()
 		t.exempt()
@@ -310,6 +311,20 @@ func (t *textReport) findings() {
 	for _, f := range t.r.Findings {
 		t.line("  %s", f.Line())
 	}
+}
+
+// undo lists, for an undo, what becomes of each user of the run it puts
+// back: restored, or skipped and why.
+func (t *textReport) undo() {
+	if t.r.UndoOf == "" {
+		return
+	}
+	rows := make([][]string, 0, len(t.r.Undo))
+	for _, d := range t.r.Undo {
+		rows = append(rows, []string{cell(d.User.Username), string(d.Outcome), cell(oneLine(d.Reason))})
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return lm.CompareNames(rows[i][0], rows[j][0]) < 0 })
+	t.table(fmt.Sprintf("Undo of run %s", t.r.UndoOf), "each user of that run", []string{"USER", "UNDO", "REASON"}, rows)
 }
 
 // Line is the finding in one line: the setting, the entry, what is wrong and

@@ -393,3 +393,30 @@ func TestUndoLeavesALaterRunsChange(t *testing.T) {
 		t.Errorf("undo of the first run after a later one changed the user: %v %q, want changed since by %s", outcomes(r), r.Undo[0].Reason, later)
 	}
 }
+
+func TestUndoText(t *testing.T) {
+	p := liveIdlePortal(3)
+	s := openStore(t)
+	run := suspendAll(t, p, s, 3)
+	undone := undo(t, p, s, now.Add(time.Hour), run.RunID, nil)
+	again := undo(t, p, s, now.Add(2*time.Hour), run.RunID, nil)
+	for _, tc := range []struct {
+		name string
+		r    *Report
+		want string
+	}{
+		{"an undo lists each user restored", undone, string(UndoRestore)},
+		{"a second undo lists each user as already before", again, string(UndoAlreadyBefore)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var b strings.Builder
+			if err := WriteText(&b, tc.r); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if !strings.Contains(out, "Undo of run "+run.RunID+" (3)") || strings.Count(out, tc.want) < 3 {
+				t.Errorf("the text does not list the 3 users of run %s as %s:\n%s", run.RunID, tc.want, out)
+			}
+		})
+	}
+}
