@@ -504,7 +504,7 @@ func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, erro
 	if reason := bodyProblem(body); reason != "" {
 		return nil, 0, errors.New(reason)
 	}
-	top := gjson.ParseBytes(body)
+	top := gjson.Parse(jsonText(body))
 	items := top.Get("items")
 	if !items.IsArray() {
 		return nil, 0, fmt.Errorf("the list has no items array (items is %s)", jsonType(items))
