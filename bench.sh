@@ -2,7 +2,7 @@
 # Scale and speed: the benchmarks of bench_test.go and the release binary's
 # size. Each benchmark starts its own simulated portal on 127.0.0.1.
 #
-#   ./bench.sh                     everything (about 2 minutes on 2 cores)
+#   ./bench.sh                     everything (about 6 minutes on 2 cores)
 #   ./bench.sh [go test flags]     e.g. ./bench.sh -bench 'Run/users=50000' -benchtime 3x
 #
 # The machine's load is printed before and after: wall times mean little on
@@ -16,9 +16,13 @@ echo "load before: $(uptime)"
 if [ $# -gt 0 ]; then
   bench "$@"
 else
-  # A run against 50,000 users takes seconds; a start-up takes milliseconds
-  # and needs many to see past the noise.
-  bench -bench 'Run|Job' -benchtime 3x
+  # A run against 50,000 users takes seconds; one against the slow portal
+  # (1 s a page) tens of seconds, so it runs once; a start-up takes
+  # milliseconds and needs many to see past the noise.
+  bench -bench 'Run|Job|Memory|State' -benchtime 3x
+  echo "load now:    $(uptime)"
+  bench -bench 'SlowPortal' -benchtime 1x
+  echo "load now:    $(uptime)"
   bench -bench 'VersionStartup' -benchtime 200x
 fi
 echo "load after:  $(uptime)"

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -134,25 +135,70 @@ func (rn *Runner) outOfTime(r *Report) bool {
 
 // read reads users, groups and roles. Any error leaves r unread: no decision
 // is made on partial data.
+//
+// Groups and roles, a page each, are read beside the users pages, once the
+// first users page has come (lm.WithFirstPage): against a slow portal they
+// would otherwise add two round trips to the read, and a portal that refuses
+// the first request gets no other. A failure of one read ends the others;
+// the error reported is the first, in the order users, groups, roles, that
+// is not the cancellation another failure caused.
 func (rn *Runner) read(ctx context.Context, r *Report) error {
 	// Reading past the whole budget would leave the collector to kill the run.
 	ctx, cancel := context.WithTimeout(ctx, r.Policy.TimeBudget)
 	defer cancel()
 	defer func() { r.ReadTook = rn.Now().Sub(r.Started) }()
-	users, err := rn.Portal.Users(ctx)
-	if err != nil {
-		return fmt.Errorf("reading users: %w", rn.readHint(ctx, r, err))
+	readCtx, failed := context.WithCancelCause(ctx)
+	defer failed(nil)
+	var (
+		groups             []lm.Group
+		roles              []lm.Role
+		groupsErr, roleErr error
+		wg                 sync.WaitGroup
+		once               sync.Once
+	)
+	answered := make(chan struct{})
+	start := func() { once.Do(func() { close(answered) }) }
+	// after runs read once the portal has answered, unless reading failed.
+	after := func(read func() error) {
+		wg.Go(func() {
+			select {
+			case <-answered:
+			case <-readCtx.Done():
+			}
+			if readCtx.Err() != nil {
+				return
+			}
+			if read() != nil {
+				failed(errOtherRead)
+			}
+		})
 	}
-	groups, err := rn.Portal.Groups(ctx)
-	if err != nil {
-		return fmt.Errorf("reading user groups: %w", rn.readHint(ctx, r, err))
-	}
+	after(func() error { groups, groupsErr = rn.Portal.Groups(readCtx); return groupsErr })
 	// Roles are read whatever the command: they name the roles of users
 	// whose role references come without a name, and settings that name a
 	// role are checked against them.
-	roles, err := rn.Portal.Roles(ctx)
-	if err != nil {
-		return fmt.Errorf("reading roles: %w", rn.readHint(ctx, r, err))
+	after(func() error { roles, roleErr = rn.Portal.Roles(readCtx); return roleErr })
+	users, usersErr := rn.Portal.Users(lm.WithFirstPage(readCtx, start))
+	if usersErr != nil {
+		failed(errOtherRead)
+	} else {
+		// A portal that does not say when its first page came reads the
+		// rest after the users.
+		start()
+	}
+	wg.Wait()
+	for _, read := range []struct {
+		what string
+		err  error
+	}{{"users", usersErr}, {"user groups", groupsErr}, {"roles", roleErr}} {
+		if read.err == nil || ctx.Err() == nil && errors.Is(read.err, context.Canceled) && context.Cause(readCtx) == errOtherRead {
+			continue
+		}
+		return fmt.Errorf("reading %s: %w", read.what, rn.readHint(ctx, r, read.err))
+	}
+	if usersErr != nil || groupsErr != nil || roleErr != nil {
+		// Only cancellations: cannot happen unless a read failed with one.
+		return fmt.Errorf("reading the portal: %w", errors.Join(usersErr, groupsErr, roleErr))
 	}
 	lm.NameRoles(users, roles)
 	r.Users, r.Groups, r.Roles, r.Read = users, groups, roles, true
@@ -165,6 +211,9 @@ func (rn *Runner) read(ctx context.Context, r *Report) error {
 	rn.Log.WithFields(logrus.Fields{"users": len(users), "groups": len(groups), "roles": len(roles)}).Info("read the portal")
 	return nil
 }
+
+// errOtherRead ends the reads still running when one of them failed.
+var errOtherRead = errors.New("another read of the portal failed")
 
 // readHint says what the admin should know of a failed read: that it ran
 // out of the time budget, or what to check of the credentials.

@@ -97,6 +97,16 @@ func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 	}
 }
 
+type firstPageKey struct{}
+
+// WithFirstPage returns a context that makes a listing read with it call f
+// once its first page has been read (again if the list is read again): the
+// portal has answered, so that other reads can start beside the rest of the
+// pages without sending requests to a portal that refuses every one.
+func WithFirstPage(ctx context.Context, f func()) context.Context {
+	return context.WithValue(ctx, firstPageKey{}, f)
+}
+
 // refusesField reports a 400 whose message names one of the fields asked
 // for, as a whole word: the portal does not know that field.
 func refusesField(err error, fields string) bool {
@@ -155,6 +165,9 @@ func listOnce[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) 
 	first, err := r.fetch(0, span{})
 	if err != nil {
 		return nil, err
+	}
+	if f, ok := ctx.Value(firstPageKey{}).(func()); ok {
+		f()
 	}
 	// Sized once from the total instead of doubling through the read; a
 	// bogus total only reserves up to maxReserve.
@@ -504,7 +517,7 @@ func parsePage[T any](body []byte, offset int, parse func(gjson.Result) (T, erro
 	if reason := bodyProblem(body); reason != "" {
 		return nil, 0, errors.New(reason)
 	}
-	top := gjson.ParseBytes(body)
+	top := gjson.Parse(jsonText(body))
 	items := top.Get("items")
 	if !items.IsArray() {
 		return nil, 0, fmt.Errorf("the list has no items array (items is %s)", jsonType(items))

@@ -135,3 +135,21 @@ func TestLatency(t *testing.T) {
 		t.Errorf("latency ignored the context: %v", d)
 	}
 }
+
+func TestMethodLatency(t *testing.T) {
+	p := lmfake.NewSample(testConfig(), sampleOptions(3))
+	p.SetLatency(time.Minute)
+	p.SetMethodLatency("GET", 40*time.Millisecond)
+	start := time.Now()
+	if resp := call(t, p, "GET", "/setting/admins", ""); resp.status != 200 || time.Since(start) < 40*time.Millisecond || time.Since(start) > 30*time.Second {
+		t.Errorf("%d after %v", resp.status, time.Since(start))
+	}
+	// Other methods keep the latency of SetLatency.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start = time.Now()
+	serve(ctx, t, p, "DELETE", "/setting/admins/1", "", nil)
+	if d := time.Since(start); d < 100*time.Millisecond {
+		t.Errorf("a DELETE took %v: the GET latency was used for it", d)
+	}
+}

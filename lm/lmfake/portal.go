@@ -76,6 +76,7 @@ type Portal struct {
 	buckets     map[string]*bucket
 	faults      []*activeFault
 	latency     time.Duration
+	latencyOf   map[string]time.Duration // by method, over latency
 	negative    bool
 	pageCap     int
 	refused     []string
@@ -166,7 +167,10 @@ func (p *Portal) record(rec Request) {
 func (p *Portal) handle(r *http.Request, resource string, body []byte) (reply, bool) {
 	ctx := r.Context()
 	p.mu.Lock()
-	latency := p.latency
+	latency, ok := p.latencyOf[r.Method]
+	if !ok {
+		latency = p.latency
+	}
 	p.mu.Unlock()
 	if !sleep(ctx, latency) {
 		return reply{}, false
@@ -320,11 +324,24 @@ func (p *Portal) Violations() []error {
 	return slices.Clone(p.violations)
 }
 
-// SetLatency adds d to every request (cut short when the request ends).
+// SetLatency adds d to every request (cut short when the request ends),
+// except those of a method given its own with SetMethodLatency.
 func (p *Portal) SetLatency(d time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.latency = d
+}
+
+// SetMethodLatency adds d to every request of method ("GET", "PATCH", ...)
+// instead of the latency of SetLatency: a portal that reads slowly and
+// writes at another pace.
+func (p *Portal) SetMethodLatency(method string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.latencyOf == nil {
+		p.latencyOf = map[string]time.Duration{}
+	}
+	p.latencyOf[method] = d
 }
 
 // SetNegativeTotal makes list responses report total -1, as some endpoints
