@@ -53,7 +53,7 @@ func parsePrivileges(v gjson.Result) []Privilege {
 			case gjson.String:
 				return strings.Clone(f.Str), true
 			case gjson.Number:
-				return f.Raw, true
+				return strings.Clone(f.Raw), true
 			}
 			return "", false
 		}
