@@ -554,15 +554,17 @@ func TestLifecycleKilledWhileApplying(t *testing.T) {
 	const killAt = 6
 	var (
 		patches atomic.Int32
-		cmd     *exec.Cmd
 		exited  = make(chan struct{})
 		once    sync.Once
+		// started hands the handler the child's process: the child's
+		// requests come after its start, which the race detector cannot see.
+		started = make(chan *os.Process, 1)
 	)
 	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPatch && patches.Add(1) == killAt {
 			// The portal makes the change; the run dies before the answer.
 			p.ServeHTTP(httptest.NewRecorder(), r)
-			once.Do(func() { cmd.Process.Kill() })
+			once.Do(func() { (<-started).Kill() })
 			<-exited
 			return
 		}
@@ -574,13 +576,14 @@ func TestLifecycleKilledWhileApplying(t *testing.T) {
 	args := []string{"--apply", "--state", stateFile, "--warn-days", "0", "--protect-users", "alice@example.com",
 		"--max-suspend-percent", "100", "--max-changes", "1000", "--role-groups", "readonly=Viewers"}
 
-	cmd = exec.Command(bin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	started <- cmd.Process
 	err := cmd.Wait()
 	close(exited)
 	if patches.Load() < killAt || err == nil || cmd.ProcessState.Success() {

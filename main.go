@@ -61,7 +61,6 @@ func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) 
 }
 
 func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writer, d deps) (code int) {
-	start := d.now()
 	env := envMap(environ)
 	// Secrets never reach stderr, whatever a log line or error carries.
 	errOut := &redactor{w: stderr}
@@ -75,32 +74,21 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		}
 	}()
 
+	s := &session{start: d.now(), d: d, stdout: stdout, stderr: errOut, format: hygiene.FormatDatasource}
 	cfg, err := loadConfig(ctx, args, env)
-	if err == nil && cfg.Help {
+	switch {
+	case err == nil && cfg.Help:
 		writeHelp(stdout)
 		return exitOK
-	}
-	if err == nil && cfg.Version {
+	case err == nil && cfg.Version:
 		fmt.Fprintf(stdout, "lm-user-hygiene %s\n", version)
 		return exitOK
+	case cfg != nil && slices.Contains([]string{outConfigsource, outJSON, outText}, cfg.Output):
+		s.format = hygiene.Format(cfg.Output)
 	}
-	format := hygiene.FormatDatasource
-	if cfg != nil && (cfg.Output == outConfigsource || cfg.Output == outJSON || cfg.Output == outText) {
-		format = hygiene.Format(cfg.Output)
-	}
-	// fail prints the output of a run that could not start, and says why.
-	fail := func(pol hygiene.Policy, err error) int {
-		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
-		// A message may repeat a value given in the wrong place, a secret
-		// too; stdout does not pass through the redactor.
-		r := hygiene.Failed(pol, errors.New(errOut.redact(err.Error())))
-		printReport(stdout, errOut, format, r, hygiene.Stats{Duration: d.now().Sub(start)})
-		return exitConfig
-	}
-	var pol hygiene.Policy
-	var log *logrus.Entry
 	if err == nil {
-		pol, log, err = cfg.prepare(errOut)
+		s.cfg = cfg
+		s.pol, s.log, err = cfg.prepare(errOut)
 	}
 	if err == nil {
 		// The past is not planned, it happened: only the run's clock says
@@ -108,76 +96,109 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		err = cfg.checkAsOf(d.now())
 	}
 	if err != nil {
-		return fail(pol, err)
+		return s.fail(err, exitConfig)
 	}
 	if cfg.Command == cmdHistory {
 		return runHistory(cfg, stdout, errOut, d)
 	}
+	return s.run(ctx)
+}
 
+// session is one invocation once its configuration is read: what every
+// command needs to reach the portal and print its output.
+type session struct {
+	start  time.Time
+	d      deps
+	cfg    *Config
+	pol    hygiene.Policy
+	log    *logrus.Entry
+	stdout io.Writer
+	stderr *redactor
+	format hygiene.Format
+	client *lm.Client
+}
+
+// fail says why the invocation could not go on, prints the output of a run
+// that did not happen, and returns code.
+func (s *session) fail(err error, code int) int {
+	fmt.Fprintf(s.stderr, "lm-user-hygiene: %v\n", err)
+	// A message may repeat a value given in the wrong place, a secret too;
+	// stdout does not pass through the redactor.
+	r := hygiene.Failed(s.pol, errors.New(s.stderr.redact(err.Error())))
+	printReport(s.stdout, s.stderr, s.format, r, hygiene.Stats{Duration: s.d.now().Sub(s.start)})
+	return code
+}
+
+// stats are the run's figures so far.
+func (s *session) stats() hygiene.Stats {
+	st := hygiene.Stats{Duration: s.d.now().Sub(s.start)}
+	if s.client != nil {
+		c := s.client.Stats()
+		st.Requests, st.Retries = c.Requests, c.Retries
+	}
+	return st
+}
+
+// run connects to the portal (or the demo's) and runs the command.
+func (s *session) run(ctx context.Context) int {
+	cfg := s.cfg
 	var demo *demoPortal
 	if cfg.Demo {
-		demo, err = startDemo(d.now(), errOut)
-		if err != nil {
-			fmt.Fprintf(errOut, "lm-user-hygiene: demo: %v\n", err)
+		var err error
+		if demo, err = startDemo(s.d.now(), s.stderr); err != nil {
+			fmt.Fprintf(s.stderr, "lm-user-hygiene: demo: %v\n", err)
 			return exitFailed
 		}
 		defer demo.Close()
-		demo.configure(cfg, &pol)
-		errOut.add(demo.accessKey)
+		demo.configure(cfg, &s.pol)
+		s.stderr.add(demo.accessKey)
 	}
 	if cfg.Command == cmdCheck {
 		// check plans both steps and never writes, whatever --apply says.
-		pol.Command, pol.Apply = hygiene.CommandRun, false
+		s.pol.Command, s.pol.Apply = hygiene.CommandRun, false
 	}
-	client, err := newClient(cfg, log, d)
+	client, err := newClient(cfg, s.log, s.d)
 	if err != nil {
-		return fail(pol, err)
+		return s.fail(err, exitConfig)
 	}
-	if cfg.BearerToken != "" && pol.RunsSuspend() {
-		log.Warn("with a bearer token the token's owner cannot be identified: protect it with --protect-users")
+	s.client = client
+	if cfg.BearerToken != "" && s.pol.RunsSuspend() {
+		s.log.Warn("with a bearer token the token's owner cannot be identified: protect it with --protect-users")
 	}
-
-	runner := &hygiene.Runner{Portal: client, Log: log, Now: d.now}
+	runner := &hygiene.Runner{Portal: client, Log: s.log, Now: s.d.now}
 	if cfg.Command == cmdUndo {
-		stats := func() hygiene.Stats {
-			s := client.Stats()
-			return hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
-		}
-		return runUndo(ctx, cfg, pol, runner, log, stdout, errOut, format, stats, d)
+		return runUndo(ctx, cfg, s.pol, runner, s.log, s.stdout, s.stderr, s.format, s.stats, s.d)
 	}
-	store, err := openState(cfg, pol, log, d.lockTimeout)
+	store, err := openState(cfg, s.pol, s.log, s.d.lockTimeout)
 	if err != nil {
-		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", err)
-		printReport(stdout, errOut, format, hygiene.Failed(pol, err), hygiene.Stats{Duration: d.now().Sub(start)})
-		return exitFailed
+		return s.fail(err, exitFailed)
 	}
 	defer store.Close()
 	runner.MemoryOK = store.ok
 	if store.Store != nil {
 		runner.Memory = store.Store
 	}
-	if cfg.Demo {
-		demo.giveNotice(ctx, runner, pol)
+	if demo != nil {
+		demo.giveNotice(ctx, runner, s.pol)
 	}
-	r := runner.Run(ctx, pol)
+	r := runner.Run(ctx, s.pol)
 	if cfg.Command == cmdCheck {
-		return printCheck(stdout, errOut, cfg, r)
+		return printCheck(s.stdout, s.stderr, cfg, r)
 	}
-	s := client.Stats()
-	st := hygiene.Stats{Requests: s.Requests, Retries: s.Retries, Duration: d.now().Sub(start)}
-	if cfg.Demo {
+	st := s.stats()
+	if demo != nil {
 		var undone *hygiene.Report
 		if store.Store != nil && r.Failure == nil {
-			undone = demo.undoLast(ctx, runner, pol, store.Store)
+			undone = demo.undoLast(ctx, runner, s.pol, store.Store)
 		}
-		defer func() { printDemoSummary(errOut, r, undone) }()
+		defer func() { printDemoSummary(s.stderr, r, undone) }()
 	}
-	printReport(stdout, errOut, format, r, st)
+	printReport(s.stdout, s.stderr, s.format, r, st)
 	if r.Failure != nil {
-		fmt.Fprintf(errOut, "lm-user-hygiene: %v\n", r.Failure)
+		fmt.Fprintf(s.stderr, "lm-user-hygiene: %v\n", r.Failure)
 		return exitFailed
 	}
-	log.WithFields(logrus.Fields{"duration": st.Duration.Round(time.Millisecond).String(), "api_requests": st.Requests}).Info("run completed")
+	s.log.WithFields(logrus.Fields{"duration": st.Duration.Round(time.Millisecond).String(), "api_requests": st.Requests}).Info("run completed")
 	return exitOK
 }
 
