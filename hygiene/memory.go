@@ -35,30 +35,37 @@ func (rn *Runner) recall(r *Report) {
 		rn.Memory, r.StateOK = nil, false
 		return
 	}
-	r.memory = make(map[int]suspend.Memory, len(records))
-	for id, rec := range records {
-		r.memory[id] = suspend.Memory(rec)
-	}
+	r.memory = records
 }
 
 // remember records what the suspend plan says the state should hold of each
 // user, in plan runs too (the plan is the notice). A run as of a later day
-// records nothing: its dates have not happened.
+// records nothing: its dates have not happened. The map read before the plan
+// is updated in place: at 50,000 users each copy of it is megabytes.
 func (rn *Runner) remember(r *Report) {
 	sp := r.SuspendPlan
 	if rn.Memory == nil || sp == nil || !r.Policy.AsOf.IsZero() {
 		return
 	}
-	records := make(map[int]state.Record, len(sp.Decisions))
-	for _, d := range sp.Decisions {
-		if d.Outcome == suspend.OutcomeUnreadable {
-			// Its id may be wrong: keep what was known, learn nothing.
-			if m, ok := r.memory[d.User.ID]; ok {
-				records[d.User.ID] = state.Record(m)
-			}
-			continue
+	records := r.memory
+	if records == nil {
+		records = make(map[int]suspend.Memory, len(sp.Decisions))
+	}
+	present := make(map[int]bool, len(sp.Decisions))
+	for i := range sp.Decisions {
+		d := &sp.Decisions[i]
+		present[d.User.ID] = true
+		// An unreadable user's id may be wrong: keep what was known,
+		// learn nothing.
+		if d.Outcome != suspend.OutcomeUnreadable {
+			records[d.User.ID] = d.Remember
 		}
-		records[d.User.ID] = state.Record(d.Remember)
+	}
+	// The state forgets the users the portal no longer has.
+	for id := range records {
+		if !present[id] {
+			delete(records, id)
+		}
 	}
 	if err := rn.Memory.SaveUsers(records); err != nil {
 		rn.stateFailed(r, "cannot record the users in the state file", err)

@@ -9,15 +9,16 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+
+	"lm-user-hygiene/suspend"
 )
 
-// Record is what the tool remembers of one user. A zero time is "not
-// recorded". Times are kept to the second, in UTC.
-type Record struct {
-	FirstSeen   time.Time // the first run that saw the user
-	FirstWarned time.Time // the start of the current notice (upcoming)
-	Reactivated time.Time // first seen active again after a suspension
-}
+// Record is what the tool remembers of one user: the suspend planner's
+// memory (first seen, first warned, first seen reactivated), the same type,
+// so that a run reads, plans and writes one map of 50,000 users rather than
+// a copy of it at each step. A zero time is "not recorded". Times are kept
+// to the second, in UTC.
+type Record = suspend.Memory
 
 // A user is 8 bytes of id and 24 of record, fixed width: a 50,000-user file
 // stays a few megabytes and loads without parsing.
