@@ -35,9 +35,6 @@ const (
 // commands are the command words, in the order --help lists them.
 var commands = []string{cmdRun, cmdSuspend, cmdAssign, cmdCheck, cmdHistory, cmdUndo}
 
-// undoLast is the RUN of "undo last": the latest run that applied changes.
-const undoLast = "last"
-
 // Output formats.
 const (
 	outDatasource   = "datasource"

@@ -184,7 +184,7 @@ func TestNewRunIDSortsByTime(t *testing.T) {
 	if !(a < b) {
 		t.Fatalf("%q sorts after %q", a, b)
 	}
-	if NewRunID(time.Unix(0, 0)) == NewRunID(time.Unix(0, 0)) {
+	if first, second := NewRunID(time.Unix(0, 0)), NewRunID(time.Unix(0, 0)); first == second {
 		t.Fatal("two runs in the same second have the same id")
 	}
 }
