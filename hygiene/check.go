@@ -461,15 +461,11 @@ func WriteCheckText(w io.Writer, c CheckResult) error {
 		tw.Flush()
 	}
 	if b := c.Breaker; b != nil {
-		ratio := 0.0
-		if b.Considered > 0 {
-			ratio = float64(b.InactiveFound) * 100 / float64(b.Considered)
-		}
 		state := "not tripped"
 		if b.Tripped {
 			state = "TRIPPED"
 		}
-		t.line("Breaker: %d of %d active users look inactive (%.1f%%), limit %g%%: %s", b.InactiveFound, b.Considered, ratio, b.MaxPercent, state)
+		t.line("Breaker: %s: %s", breakerRatio(b.InactiveFound, b.Considered, b.MaxPercent), state)
 	}
 	_, err := io.WriteString(w, t.b.String())
 	return err

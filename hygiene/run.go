@@ -90,16 +90,22 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 	if rn.refuse(r) {
 		return r
 	}
+	rn.carryOut(ctx, r)
+	return r
+}
+
+// carryOut holds back the changes over --max-changes and makes the rest, or
+// in a plan run reports what it would make.
+func (rn *Runner) carryOut(ctx context.Context, r *Report) {
 	rn.limit(r)
-	if !p.Apply {
+	if !r.Policy.Apply {
 		rn.planOnly(r)
-		return r
+		return
 	}
 	if rn.outOfTime(r) {
-		return r
+		return
 	}
 	rn.apply(ctx, r)
-	return r
 }
 
 // readShare is the part of --time-budget that reading may take and still

@@ -372,15 +372,20 @@ func (t *textReport) totals() {
 	t.line("")
 	t.line("Pending: %d changes wait for the next run (--max-changes %d, the time budget)", c.Pending, r.Policy.MaxChanges)
 	if sp := r.SuspendPlan; sp != nil {
-		ratio := 0.0
-		if sp.Considered > 0 {
-			ratio = float64(sp.InactiveFound) * 100 / float64(sp.Considered)
-		}
 		state := "not tripped"
 		if sp.Tripped {
 			state = "TRIPPED: nothing is written"
 		}
-		t.line("Breaker: %d of %d active users look inactive (%.1f%%), limit %g%%: %s",
-			sp.InactiveFound, sp.Considered, ratio, r.Policy.Suspend.MaxSuspendPercent, state)
+		t.line("Breaker: %s: %s", breakerRatio(sp.InactiveFound, sp.Considered, r.Policy.Suspend.MaxSuspendPercent), state)
 	}
+}
+
+// breakerRatio says how many active users look inactive against the
+// breaker's limit.
+func breakerRatio(inactive, considered int, limit float64) string {
+	ratio := 0.0
+	if considered > 0 {
+		ratio = float64(inactive) * 100 / float64(considered)
+	}
+	return fmt.Sprintf("%d of %d active users look inactive (%.1f%%), limit %g%%", inactive, considered, ratio, limit)
 }

@@ -145,15 +145,7 @@ func (rn *Runner) Undo(ctx context.Context, p Policy, t UndoTarget) *Report {
 		return r
 	}
 	rn.planUndo(r, t)
-	rn.limit(r)
-	if !p.Apply {
-		rn.planOnly(r)
-		return r
-	}
-	if rn.outOfTime(r) {
-		return r
-	}
-	rn.apply(ctx, r)
+	rn.carryOut(ctx, r)
 	rn.rememberReactivated(r)
 	return r
 }
