@@ -40,6 +40,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	usersRead = limitMemory
 	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -177,6 +178,10 @@ func (s *session) run(ctx context.Context) int {
 	runner.MemoryOK = store.ok
 	if store.Store != nil {
 		runner.Memory = store.Store
+	} else {
+		// With a state file the save adds 8 to 22 MB at 50,000 users that a
+		// limit sized for the plan would make the collector chase.
+		runner.UsersRead = usersRead
 	}
 	if demo != nil {
 		demo.giveNotice(ctx, runner, s.pol)

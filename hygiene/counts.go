@@ -163,7 +163,7 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 		case suspend.OutcomeNeverLoggedIn:
 			c.NeverLoggedIn++
 		case suspend.OutcomeInactive:
-			if d.LastActive.IsZero() {
+			if d.LastActive().IsZero() {
 				c.NeverLoggedIn++
 			}
 		}
@@ -173,5 +173,5 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 // inactiveAt reports whether a protected user would have been suspended for
 // inactivity had it not been protected.
 func inactiveAt(d suspend.Decision, cutoff time.Time) bool {
-	return d.LastActive.IsZero() || d.LastActive.Before(cutoff)
+	return d.LastActive().IsZero() || d.LastActive().Before(cutoff)
 }

@@ -175,8 +175,8 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 			MaxPercent: r.Policy.Suspend.MaxSuspendPercent, Reason: sp.TripReason}
 		for _, d := range sp.Decisions {
 			st := &jsonStep{Action: string(d.Action), Outcome: string(d.Outcome), Reason: d.Reason, Signal: d.Signal}
-			if !d.LastActive.IsZero() {
-				st.LastActive = d.LastActive.UTC().Format(time.RFC3339)
+			if !d.LastActive().IsZero() {
+				st.LastActive = d.LastActive().UTC().Format(time.RFC3339)
 			}
 			entry(d.User).Suspend = st
 		}

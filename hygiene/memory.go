@@ -58,7 +58,7 @@ func (rn *Runner) remember(r *Report) {
 		// An unreadable user's id may be wrong: keep what was known,
 		// learn nothing.
 		if d.Outcome != suspend.OutcomeUnreadable {
-			records[d.User.ID] = d.Remember
+			records[d.User.ID] = d.Remember()
 		}
 	}
 	// The state forgets the users the portal no longer has.

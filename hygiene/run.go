@@ -73,6 +73,9 @@ type Runner struct {
 	// MemoryOK is false when a state file was asked for but could not be
 	// used (the state_ok datapoint).
 	MemoryOK bool
+	// UsersRead, when set, is told how many users the run read, before it
+	// plans: the binary sizes its memory limit from it.
+	UsersRead func(n int)
 }
 
 // Run reads the portal, plans, and (with Apply) writes. It never returns an
@@ -82,6 +85,9 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 	if err := rn.read(ctx, r); err != nil {
 		r.Failure = err
 		return r
+	}
+	if rn.UsersRead != nil {
+		rn.UsersRead(len(r.Users))
 	}
 	rn.warnTokenOwner(r)
 	rn.recall(r)

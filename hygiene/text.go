@@ -152,9 +152,9 @@ func oneLine(s string) string {
 func (t *textReport) signal(u *lm.User) (name, date, idle string) {
 	since := time.Time{}
 	if d, ok := t.suspend[u.ID]; ok {
-		name, since = d.Signal, d.LastActive
-		if !d.IdleSince.IsZero() {
-			since = d.IdleSince
+		name, since = d.Signal, d.LastActive()
+		if !d.IdleSince().IsZero() {
+			since = d.IdleSince()
 		}
 	} else if s, at, ok := suspend.LatestActivity(u, t.r.Policy.Suspend.Activity); ok {
 		name, since = s, at
@@ -162,8 +162,8 @@ func (t *textReport) signal(u *lm.User) (name, date, idle string) {
 	if since.IsZero() {
 		return "-", "never", "-"
 	}
-	if d, ok := t.suspend[u.ID]; ok && !d.LastActive.IsZero() {
-		date = d.LastActive.UTC().Format(dayLayout)
+	if d, ok := t.suspend[u.ID]; ok && !d.LastActive().IsZero() {
+		date = d.LastActive().UTC().Format(dayLayout)
 	} else {
 		date = since.UTC().Format(dayLayout)
 	}
@@ -218,11 +218,11 @@ func byUser(a, b *lm.User) bool {
 
 func (t *textReport) upcoming() {
 	ds := t.decisions(func(d *suspend.Decision) bool { return d.Outcome == suspend.OutcomeUpcoming })
-	sort.SliceStable(ds, func(i, j int) bool { return ds[i].SuspendOn.Before(ds[j].SuspendOn) })
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].SuspendOn().Before(ds[j].SuspendOn()) })
 	var rows [][]string
 	for _, d := range ds {
 		name, date, idle := t.signal(d.User)
-		rows = append(rows, []string{d.User.Username, d.SuspendOn.UTC().Format(dayLayout), name, date, idle})
+		rows = append(rows, []string{d.User.Username, d.SuspendOn().UTC().Format(dayLayout), name, date, idle})
 	}
 	t.table("Upcoming suspensions", "suspended on the date unless active before",
 		[]string{"USER", "SUSPEND ON", "SIGNAL", "LAST ACTIVE", "DAYS IDLE"}, rows)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/sirupsen/logrus"
 	"github.com/tidwall/gjson"
@@ -70,7 +71,7 @@ func parseUser(obj gjson.Result) (User, error) {
 	}) {
 		roles = nil
 	}
-	u.Roles = roles
+	u.Roles = sharedRoles(roles)
 	groups := []int{}
 	if !d.array(obj, "adminGroupIds", true, func(elem gjson.Result) {
 		n, ok := d.intValue(elem, d.element())
@@ -101,6 +102,59 @@ func parseUser(obj gjson.Result) (User, error) {
 		u.Unreadable = d.err.Error()
 	}
 	return u, nil
+}
+
+// roleListKey is a short, fully named role list as a map key.
+type roleListKey struct {
+	n     int
+	ids   [maxSharedRoles]int
+	names [maxSharedRoles]string
+}
+
+const (
+	// maxSharedRoles is the longest role list sharedRoles shares.
+	maxSharedRoles = 4
+	// maxRoleLists bounds the lists shared: a portal whose users hold more
+	// distinct role lists keeps the rest each in its own slice.
+	maxRoleLists = 4096
+)
+
+var roleLists struct {
+	sync.Mutex
+	m map[roleListKey][]Role
+}
+
+// sharedRoles returns a user's role list, stored once for every user that
+// holds the same roles (most users of a portal hold one of a few lists): a
+// slice per user is about 3 MB at 50,000 users. The shared slice's capacity
+// is its length, so an append copies it. A list with a role the portal sent
+// without a name is not shared, because NameRoles names its elements in
+// place; nothing else writes a user's roles.
+func sharedRoles(roles []Role) []Role {
+	if len(roles) == 0 || len(roles) > maxSharedRoles {
+		return roles
+	}
+	k := roleListKey{n: len(roles)}
+	for i, r := range roles {
+		if r.Name == "" || r.Privileges != nil {
+			return roles
+		}
+		k.ids[i], k.names[i] = r.ID, r.Name
+	}
+	roleLists.Lock()
+	defer roleLists.Unlock()
+	if s, ok := roleLists.m[k]; ok {
+		return s
+	}
+	if len(roleLists.m) >= maxRoleLists {
+		return roles
+	}
+	if roleLists.m == nil {
+		roleLists.m = make(map[roleListKey][]Role)
+	}
+	s := slices.Clip(slices.Clone(roles))
+	roleLists.m[k] = s
+	return s
 }
 
 // status reads the user's status in any case, as one of the two constants.

@@ -367,11 +367,11 @@ func TestNewPlanLifecycle(t *testing.T) {
 						t.Errorf("%s: reason %q lacks %q", name, d.Reason, frag)
 					}
 				}
-				if !d.SuspendOn.Equal(w.suspendOn) {
-					t.Errorf("%s: SuspendOn %v, want %v", name, d.SuspendOn, w.suspendOn)
+				if !d.SuspendOn().Equal(w.suspendOn) {
+					t.Errorf("%s: SuspendOn %v, want %v", name, d.SuspendOn(), w.suspendOn)
 				}
-				if !sameMemory(d.Remember, w.remember) {
-					t.Errorf("%s: Remember %+v, want %+v", name, d.Remember, w.remember)
+				if !sameMemory(d.Remember(), w.remember) {
+					t.Errorf("%s: Remember %+v, want %+v", name, d.Remember(), w.remember)
 				}
 				if w.warning == "" && d.Warning != "" || !strings.Contains(d.Warning, w.warning) {
 					t.Errorf("%s: Warning %q, want one containing %q", name, d.Warning, w.warning)

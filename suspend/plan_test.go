@@ -531,8 +531,8 @@ func TestNewPlanRules(t *testing.T) {
 				if d.Signal != w.signal {
 					t.Errorf("%s: signal %q, want %q", name, d.Signal, w.signal)
 				}
-				if d.Signal == "" && !d.LastActive.IsZero() {
-					t.Errorf("%s: LastActive %v without a signal", name, d.LastActive)
+				if d.Signal == "" && !d.LastActive().IsZero() {
+					t.Errorf("%s: LastActive %v without a signal", name, d.LastActive())
 				}
 				for _, frag := range w.reason {
 					if !strings.Contains(d.Reason, frag) {

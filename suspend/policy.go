@@ -55,7 +55,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 	plan.Decisions = make([]Decision, 0, len(users))
 	for i := range users {
 		u := &users[i]
-		d := p.decide(u)
+		d := p.decide(u).done()
 		switch {
 		case d.Outcome == OutcomeUnreadable:
 			// Neither inactive nor considered: the breaker judges the data
@@ -69,7 +69,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 			plan.InactiveFound++
 		case OutcomeUpcoming:
 			plan.Upcoming++
-			if d.IdleSince.Before(cutoff) { // held by the grace: looks inactive all the same
+			if d.IdleSince().Before(cutoff) { // held by the grace: looks inactive all the same
 				plan.InactiveFound++
 			}
 		case OutcomeExempt:
@@ -162,8 +162,32 @@ const (
 	basisNever                        // no activity and --never-logged-in=suspend
 )
 
-func (p *policy) decide(u *lm.User) Decision {
-	d := Decision{User: u, Action: ActionNone}
+// draft is a Decision being made, its times in full.
+type draft struct {
+	Decision
+	LastActive, IdleSince, SuspendOn time.Time
+	Remember                         Memory
+}
+
+// draftOf is a made decision to be made again.
+func draftOf(d *Decision) draft {
+	return draft{Decision: *d, LastActive: d.LastActive(), IdleSince: d.IdleSince(), SuspendOn: d.SuspendOn(), Remember: d.Remember()}
+}
+
+// done is the decision made, its times stored.
+func (d draft) done() Decision {
+	t := &d.Decision.times
+	t.set(timeLastActive, d.LastActive)
+	t.set(timeIdleSince, d.IdleSince)
+	t.set(timeSuspendOn, d.SuspendOn)
+	t.set(timeFirstSeen, d.Remember.FirstSeen)
+	t.set(timeFirstWarned, d.Remember.FirstWarned)
+	t.set(timeReactivated, d.Remember.Reactivated)
+	return d.Decision
+}
+
+func (p *policy) decide(u *lm.User) draft {
+	d := draft{Decision: Decision{User: u, Action: ActionNone}}
 	mem := p.memory[u.ID]
 	if u.Unreadable != "" {
 		d.Outcome, d.Remember = OutcomeUnreadable, mem
@@ -263,7 +287,7 @@ func (p *policy) decide(u *lm.User) Decision {
 // warnOrSuspend decides a user idle past the warning threshold and not
 // exempt: upcoming, or suspended once past the cutoff and, with state, after
 // WarnDays of notice.
-func (p *policy) warnOrSuspend(d Decision, ex exemption, idle string) Decision {
+func (p *policy) warnOrSuspend(d draft, ex exemption, idle string) draft {
 	past := d.IdleSince.Before(p.cutoff)
 	suspendOn := d.IdleSince.Add(days(p.opts.InactiveDays))
 	notice := ""
@@ -319,7 +343,7 @@ func (p *policy) skipText() string {
 }
 
 // idleText says what the user's inactivity counts from, against the cutoff.
-func (p *policy) idleText(d Decision, basis idleBasis) string {
+func (p *policy) idleText(d draft, basis idleBasis) string {
 	switch basis {
 	case basisNever:
 		return p.reasons.Join(p.never(d.User), "; --never-logged-in=", NeverLoggedInSuspend, "; cutoff ", p.cutoffText)
@@ -360,14 +384,14 @@ func (p *policy) exemptText(ex exemption) string {
 
 // keepIdle leaves the user alone with a reason that already describes its
 // idle time.
-func (p *policy) keepIdle(d Decision, o Outcome, why string) Decision {
+func (p *policy) keepIdle(d draft, o Outcome, why string) draft {
 	d.Action, d.Outcome, d.Reason = ActionNone, o, why
 	return d
 }
 
 // keep leaves the user alone; the reason always ends with its activity so a
 // reader can tell what the rule would have said.
-func (p *policy) keep(d Decision, o Outcome, why string) Decision {
+func (p *policy) keep(d draft, o Outcome, why string) draft {
 	d.Action, d.Outcome = ActionNone, o
 	if why == "" {
 		d.Reason = p.activity(d)
@@ -377,7 +401,7 @@ func (p *policy) keep(d Decision, o Outcome, why string) Decision {
 	return d
 }
 
-func (p *policy) suspend(d Decision, why string) Decision {
+func (p *policy) suspend(d draft, why string) draft {
 	d.Action, d.Outcome = ActionSuspend, OutcomeInactive
 	d.GroupIDs, d.NewGroup = p.target()
 	d.Reason = p.reasons.Join(why, "; suspend into group ", p.groupText, p.creation())
@@ -401,7 +425,7 @@ func (p *policy) creation() string {
 }
 
 // activity describes the latest counted signal against the cutoff.
-func (p *policy) activity(d Decision) string {
+func (p *policy) activity(d draft) string {
 	if d.Signal == "" {
 		return p.reasons.Join("no activity; cutoff ", p.cutoffText)
 	}
@@ -490,16 +514,16 @@ func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 		return
 	}
 	slices.SortStableFunc(leaving, func(a, b int) int {
-		if c := decisions[b].IdleSince.Compare(decisions[a].IdleSince); c != 0 {
+		if c := decisions[b].times.compare(&decisions[a].times, timeIdleSince); c != 0 {
 			return c
 		}
 		return compareUsers(decisions[a].User, decisions[b].User)
 	})
 	for _, i := range leaving[:min(need, len(leaving))] {
-		d := decisions[i]
+		d := draftOf(&decisions[i])
 		d.GroupIDs, d.NewGroup = nil, ""
 		decisions[i] = p.keep(d, OutcomeAdminGuard,
-			fmt.Sprintf("kept to hold --min-admins=%d active administrator(s)", p.opts.MinAdmins))
+			fmt.Sprintf("kept to hold --min-admins=%d active administrator(s)", p.opts.MinAdmins)).done()
 	}
 }
 
@@ -579,7 +603,7 @@ func compareDecisions(a, b Decision) int {
 		return c
 	}
 	if a.Action == ActionSuspend {
-		if c := a.IdleSince.Compare(b.IdleSince); c != 0 {
+		if c := a.times.compare(&b.times, timeIdleSince); c != 0 {
 			return c
 		}
 	}
