@@ -178,10 +178,10 @@ func (s *session) run(ctx context.Context) int {
 	runner.MemoryOK = store.ok
 	if store.Store != nil {
 		runner.Memory = store.Store
-	} else {
-		// With a state file the save adds 8 to 22 MB at 50,000 users that a
-		// limit sized for the plan would make the collector chase.
-		runner.UsersRead = usersRead
+	}
+	if usersRead != nil {
+		withState := store.Store != nil
+		runner.UsersRead = func(n int) { usersRead(n, withState) }
 	}
 	if demo != nil {
 		demo.giveNotice(ctx, runner, s.pol)
