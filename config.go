@@ -507,13 +507,14 @@ func (c *Config) unsetByToken() []string { return c.unsetTokens }
 
 // statePath returns the state file of the run, or "" with --state off. auto
 // is <user cache dir>/lm-user-hygiene/<portal host>.db for the portal at
-// baseURL (the base URL main's policy resolved).
+// baseURL (the base URL main's policy resolved); a --state PATH needs no
+// portal, as for history.
 func (c *Config) statePath(baseURL string) (string, error) {
-	u, err := url.Parse(baseURL)
-	if err != nil || u.Host == "" {
-		return "", fmt.Errorf("--state %s: no portal host in %q", c.State, baseURL)
+	host := ""
+	if u, err := url.Parse(baseURL); err == nil {
+		host = u.Host
 	}
-	return state.ParsePath(c.State, u.Host)
+	return state.ParsePath(c.State, host)
 }
 
 // secretValues returns the values given to secret flags on the command line,

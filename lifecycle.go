@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"net/url"
 	"os"
 	"time"
 
@@ -25,11 +24,7 @@ import (
 // journalPath is the state file history and undo read. With --state PATH the
 // portal does not matter; auto needs the portal's address.
 func journalPath(cfg *Config) (string, error) {
-	host := ""
-	if u, err := url.Parse(cfg.BaseURL); err == nil {
-		host = u.Host
-	}
-	path, err := state.ParsePath(cfg.State, host)
+	path, err := cfg.statePath(cfg.BaseURL)
 	switch {
 	case err != nil:
 		return "", usagef("%s: %v", cfg.Command, err)
@@ -104,35 +99,29 @@ func undoTarget(cfg *Config, d deps) (string, hygiene.UndoTarget, error) {
 	return journal.Path(), target, err
 }
 
-// runUndo plans (or with --apply makes) the undo of a run and prints its
-// report like a run's.
-func runUndo(ctx context.Context, cfg *Config, pol hygiene.Policy, runner *hygiene.Runner, log *logrus.Entry,
-	stdout, stderr io.Writer, format hygiene.Format, stats func() hygiene.Stats, d deps) int {
-	fail := func(err error, code int) int {
-		fmt.Fprintf(stderr, "lm-user-hygiene: %v\n", err)
-		printReport(stdout, stderr, format, hygiene.Failed(pol, err), stats())
-		return code
-	}
-	path, target, err := undoTarget(cfg, d)
+// undo plans (or with --apply makes) the undo of a run and prints its report
+// like a run's.
+func (s *session) undo(ctx context.Context, runner *hygiene.Runner) int {
+	path, target, err := undoTarget(s.cfg, s.d)
 	if err != nil {
-		return fail(err, exitFor(err))
+		return s.fail(err, exitFor(err))
 	}
-	store, health, err := state.Open(path, state.Options{LockTimeout: d.lockTimeout})
+	store, health, err := state.Open(path, state.Options{LockTimeout: s.d.lockTimeout})
 	if err != nil {
-		return fail(err, exitFailed)
+		return s.fail(err, exitFailed)
 	}
 	defer store.Close()
 	if !health.OK || store == nil {
-		return fail(fmt.Errorf("undo: %s", health.Warning), exitFailed)
+		return s.fail(fmt.Errorf("undo: %s", health.Warning), exitFailed)
 	}
 	runner.Memory, runner.MemoryOK = store, true
-	log.WithFields(logrus.Fields{"run": target.Run.ID, "changes": len(target.Entries), "apply": pol.Apply}).Info("undoing run")
-	r := runner.Undo(ctx, pol, target)
-	printReport(stdout, stderr, format, r, stats())
+	s.log.WithFields(logrus.Fields{"run": target.Run.ID, "changes": len(target.Entries), "apply": s.pol.Apply}).Info("undoing run")
+	r := runner.Undo(ctx, s.pol, target)
+	printReport(s.stdout, s.stderr, s.format, r, s.stats())
 	if r.Failure != nil {
-		fmt.Fprintf(stderr, "lm-user-hygiene: %v\n", r.Failure)
+		fmt.Fprintf(s.stderr, "lm-user-hygiene: %v\n", r.Failure)
 		return exitFailed
 	}
-	log.WithField("duration", stats().Duration.Round(time.Millisecond).String()).Info("undo completed")
+	s.log.WithField("duration", s.stats().Duration.Round(time.Millisecond).String()).Info("undo completed")
 	return exitOK
 }

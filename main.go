@@ -168,7 +168,7 @@ func (s *session) run(ctx context.Context) int {
 	}
 	runner := &hygiene.Runner{Portal: client, Log: s.log, Now: s.d.now}
 	if cfg.Command == cmdUndo {
-		return runUndo(ctx, cfg, s.pol, runner, s.log, s.stdout, s.stderr, s.format, s.stats, s.d)
+		return s.undo(ctx, runner)
 	}
 	store, err := openState(cfg, s.pol, s.log, s.d.lockTimeout)
 	if err != nil {
