@@ -6,15 +6,9 @@ import "lm-user-hygiene/lm"
 // the account the run acts as. It is nil with a bearer token (whose owner
 // cannot be known) and when no user carries the id.
 func (r *Report) TokenOwner() *lm.User {
-	id := r.Policy.Suspend.TokenAccessID
-	if id == "" {
-		return nil
-	}
 	for i := range r.Users {
-		for _, t := range r.Users[i].APITokens {
-			if t.AccessID == id {
-				return &r.Users[i]
-			}
+		if r.Users[i].HasToken(r.Policy.Suspend.TokenAccessID) {
+			return &r.Users[i]
 		}
 	}
 	return nil

@@ -148,6 +148,20 @@ func lowerRune(s string) (rune, int) {
 // HasRole reports whether u holds a role named name.
 func (u User) HasRole(name string) bool { return RoleNamed(u.Roles, name) }
 
+// HasToken reports whether one of u's API tokens has the access id; an
+// empty id (a bearer token) is no one's.
+func (u *User) HasToken(accessID string) bool {
+	if accessID == "" {
+		return false
+	}
+	for _, t := range u.APITokens {
+		if t.AccessID == accessID {
+			return true
+		}
+	}
+	return false
+}
+
 // RoleNamed reports whether one of roles is named name.
 func RoleNamed(roles []Role, name string) bool {
 	for _, r := range roles {

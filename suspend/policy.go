@@ -453,17 +453,7 @@ func (p *policy) loginOnly(u *lm.User) bool {
 	return p.opts.Activity == ActivityLogin && !u.APIOnly
 }
 
-func (p *policy) ownsRunToken(u *lm.User) bool {
-	if p.opts.TokenAccessID == "" {
-		return false
-	}
-	for _, t := range u.APITokens {
-		if t.AccessID == p.opts.TokenAccessID {
-			return true
-		}
-	}
-	return false
-}
+func (p *policy) ownsRunToken(u *lm.User) bool { return u.HasToken(p.opts.TokenAccessID) }
 
 func (p *policy) protectedUser(u *lm.User) (string, bool) {
 	for _, pattern := range p.opts.ProtectUsers {
