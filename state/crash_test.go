@@ -29,6 +29,11 @@ func runChild(job, path string) int {
 		fmt.Fprintf(os.Stderr, "child: open: %v %+v\n", err, h)
 		return 1
 	}
+	// A missing file is created, and locked, at its first use.
+	if _, err := s.Users(); err != nil {
+		fmt.Fprintf(os.Stderr, "child: users: %v\n", err)
+		return 1
+	}
 	fmt.Println("ready")
 	switch job {
 	case "hold":

@@ -88,8 +88,15 @@ func NewRunID(t time.Time) string {
 // BeginRun journals the start of a run; intents name it by its id. A zero
 // Started is now. In the same transaction it forgets the runs that started
 // longer than Options.KeepJournal before this one. Read-only, it does
-// nothing.
+// nothing; an empty memory standing in for an unusable file (see Usable)
+// journals nothing and says so with ErrNoState.
 func (s *Store) BeginRun(r Run) (err error) {
+	if err := s.materialize(); err != nil {
+		return err
+	}
+	if s != nil && s.unusable {
+		return ErrNoState
+	}
 	if s == nil || s.db == nil || s.readOnly {
 		return nil
 	}
@@ -152,6 +159,9 @@ func forgetRuns(runs, journal *bolt.Bucket, cutoff time.Time) error {
 // number for Outcome. Only the user, Before and Desired are read from e.
 // Read-only, it does nothing and returns 0.
 func (s *Store) Intent(runID string, e Entry) (seq uint64, err error) {
+	if err := s.materialize(); err != nil {
+		return 0, err
+	}
 	if s == nil || s.db == nil || s.readOnly {
 		return 0, nil
 	}
@@ -178,6 +188,9 @@ func (s *Store) Intent(runID string, e Entry) (seq uint64, err error) {
 // Outcome journals what came of the intent seq of run runID, after the
 // PATCH. Read-only, it does nothing.
 func (s *Store) Outcome(runID string, seq uint64, o Outcome) (err error) {
+	if err := s.materialize(); err != nil {
+		return err
+	}
 	if s == nil || s.db == nil || s.readOnly {
 		return nil
 	}

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,6 +75,9 @@ func TestOpenCreatesPrivateFile(t *testing.T) {
 		t.Fatalf("Open: %v, %+v", err, h)
 	}
 	defer s.Close()
+	if _, err := s.Users(); err != nil {
+		t.Fatal(err)
+	}
 	for p, want := range map[string]os.FileMode{filepath.Dir(path): 0o700, path: 0o600} {
 		fi, err := os.Stat(p)
 		if err != nil {
@@ -89,6 +93,9 @@ func TestSecondRunWaitsThenFails(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.db")
 	first, _, err := Open(path, Options{})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := first.Users(); err != nil {
 		t.Fatal(err)
 	}
 	for _, ro := range []bool{false, true} {
@@ -202,12 +209,13 @@ func TestUnreadableFileIsMovedAside(t *testing.T) {
 			damaged := read(t, path)
 			now := time.Date(2025, 7, 4, 3, 2, 1, 0, time.UTC)
 
-			t.Run("read-only leaves it where it is and goes on without state", func(t *testing.T) {
+			t.Run("read-only leaves it where it is and reads an empty memory", func(t *testing.T) {
 				s, h, err := Open(path, Options{ReadOnly: true, Now: func() time.Time { return now }})
-				if err != nil || s != nil {
-					t.Fatalf("Open = %v, %v; want no store and no error", s, err)
+				if err != nil {
+					t.Fatalf("Open = %v, %v; want an empty memory and no error", s, err)
 				}
 				checkWarning(t, h, path, "next run that writes")
+				checkEmptyMemory(t, s)
 				if !bytes.Equal(read(t, path), damaged) {
 					t.Fatal("read-only Open changed the file")
 				}
@@ -263,17 +271,46 @@ func TestNewerFileIsLeftAlone(t *testing.T) {
 	before := read(t, path)
 	for _, ro := range []bool{false, true} {
 		s, h, err := Open(path, Options{ReadOnly: ro})
-		if s != nil || err != nil {
-			t.Fatalf("read-only %v: Open = %v, %v; want no store, no error", ro, s, err)
+		if err != nil {
+			t.Fatalf("read-only %v: Open = %v, %v; want an empty memory, no error", ro, s, err)
 		}
 		checkWarning(t, h, "newer", "upgrade")
+		checkEmptyMemory(t, s)
 	}
 	if !bytes.Equal(read(t, path), before) {
 		t.Fatal("a newer version's file was changed or moved")
 	}
 }
 
-func TestUnwritableGoesOnWithoutState(t *testing.T) {
+// checkEmptyMemory holds the store of an unusable file to the rule that
+// losing state never makes the tool suspend sooner: it reads as a first
+// run's empty memory (a store, never no state) and records nothing.
+func checkEmptyMemory(t *testing.T, s *Store) {
+	t.Helper()
+	if s == nil || !s.Enabled() {
+		t.Fatal("an unusable file gave no store: the run would have no grace")
+	}
+	if s.Usable() {
+		t.Fatal("an unusable file's store says it can record")
+	}
+	if users, err := s.Users(); err != nil || len(users) != 0 {
+		t.Fatalf("Users = %v, %v; want an empty memory", users, err)
+	}
+	if err := s.SaveUsers(map[int]Record{1: {FirstSeen: time.Now()}}); err != nil {
+		t.Fatalf("SaveUsers on an empty memory: %v", err)
+	}
+	if users, _ := s.Users(); len(users) != 0 {
+		t.Fatalf("the empty memory recorded %v", users)
+	}
+	if err := s.BeginRun(Run{ID: "r9", Kind: KindRun}); !errors.Is(err, ErrNoState) {
+		t.Fatalf("BeginRun on an empty memory = %v; want ErrNoState (nothing journaled)", err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUnusableFileIsAnEmptyMemory(t *testing.T) {
 	root := os.Geteuid() == 0
 	tests := []struct {
 		name     string
@@ -286,10 +323,18 @@ func TestUnwritableGoesOnWithoutState(t *testing.T) {
 			write(t, file, []byte("x"))
 			return filepath.Join(file, "lm-user-hygiene", "acme.db")
 		}, false},
+		{"read-only, a directory that cannot exist", true, func(t *testing.T) string {
+			file := filepath.Join(t.TempDir(), "file")
+			write(t, file, []byte("x"))
+			return filepath.Join(file, "acme.db")
+		}, true},
 		{"a state path that is a directory", true, func(t *testing.T) string {
 			return t.TempDir()
 		}, false},
-		{"a directory without write permission", false, func(t *testing.T) string {
+		{"read-only, a state path that is a directory", true, func(t *testing.T) string {
+			return t.TempDir()
+		}, true},
+		{"a missing file in a directory without write permission", false, func(t *testing.T) string {
 			dir := t.TempDir()
 			os.Chmod(dir, 0o500)
 			t.Cleanup(func() { os.Chmod(dir, 0o700) })
@@ -313,14 +358,78 @@ func TestUnwritableGoesOnWithoutState(t *testing.T) {
 			}
 			path := tt.setup(t)
 			s, h, err := Open(path, Options{ReadOnly: tt.readOnly})
-			if s != nil || err != nil {
-				t.Fatalf("Open = %v, %v; want no store and no error", s, err)
+			if err != nil || s == nil {
+				t.Fatalf("Open = %v, %v; want a store and no error", s, err)
 			}
-			checkWarning(t, h, path, "without state")
+			if h.OK {
+				// A missing file is made at its first use: only then does
+				// it prove unusable, and Users says why.
+				_, err := s.Users()
+				if err == nil {
+					t.Fatal("neither Open nor Users said the file cannot be used")
+				}
+				h = Health{Warning: err.Error()}
+			}
+			checkWarning(t, h, path, "empty memory")
+			checkEmptyMemory(t, s)
 			if matches, _ := filepath.Glob(path + ".corrupt-*"); len(matches) != 0 {
 				t.Fatalf("a file that cannot be written was moved aside: %v", matches)
 			}
 		})
+	}
+}
+
+func TestMissingFileIsCreatedOnlyAtFirstUse(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "lm-user-hygiene")
+	path := filepath.Join(dir, "acme.db")
+	s, h, err := Open(path, Options{})
+	if err != nil || !h.OK || !s.Usable() {
+		t.Fatalf("Open = %v, %+v, %v; want a store that creates its file later", s, h, err)
+	}
+	// A run that never read the portal (a mistyped portal name) ends here.
+	if runs, err := s.History(); err != nil || len(runs) != 0 {
+		t.Fatalf("History = %v, %v", runs, err)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Fatalf("a store never used made %s (%v)", dir, err)
+	}
+
+	s, _, _ = Open(path, Options{})
+	defer s.Close()
+	if users, err := s.Users(); err != nil || len(users) != 0 {
+		t.Fatalf("Users = %v, %v", users, err)
+	}
+	if _, err := os.Stat(path); err != nil {
+		t.Fatalf("the first use did not create the file: %v", err)
+	}
+	// Created means locked: another run waits for it.
+	if _, _, err := Open(path, Options{LockTimeout: -1}); !IsLocked(err) {
+		t.Fatalf("Open of the file a run created = %v; want it locked", err)
+	}
+}
+
+func TestMissingFileMadeMeanwhileByAnotherRunWaitsForIt(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.db")
+	late, _, err := Open(path, Options{LockTimeout: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, _, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer first.Close()
+	if err := first.SaveUsers(map[int]Record{1: {FirstSeen: day("2025-01-01")}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := late.Users(); !IsLocked(err) {
+		t.Fatalf("Users while another run holds the file it made = %v; want a locked error", err)
+	}
+	if late.Usable() {
+		t.Fatal("a store that lost the lock still records")
 	}
 }
 

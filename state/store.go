@@ -97,7 +97,26 @@ type Store struct {
 	readOnly bool
 	now      func() time.Time
 	keep     time.Duration
+	// create, set while the file does not exist yet, is how to create it at
+	// its first use (Users, or a write): a run reads the portal before it
+	// recalls, so a run that never read the portal leaves no file behind.
+	create *Options
+	// unusable is a file that cannot be used and cannot be replaced by a
+	// fresh one: the store reads as an empty memory (a first run's) and
+	// records nothing. It is never the same as no state: grace still holds.
+	unusable bool
 }
+
+// EmptyMemory is the store of a run whose state file cannot be used at all
+// (not even named: auto with no user cache directory): it reads as a first
+// run's empty memory, so grace starts today, and records nothing.
+func EmptyMemory(path string) *Store {
+	return &Store{path: path, readOnly: true, unusable: true, now: time.Now}
+}
+
+// Usable reports whether the store can record what a run learns: false
+// without state and for an empty memory standing in for an unusable file.
+func (s *Store) Usable() bool { return s != nil && !s.unusable }
 
 // Enabled reports whether the run has state.
 func (s *Store) Enabled() bool { return s != nil }
@@ -132,12 +151,17 @@ func (s *Store) Close() error {
 // why it is not OK:
 //   - a file that cannot be opened or read (corrupt, not a state file,
 //     truncated) is moved aside to <path>.corrupt-<UTC time> and a fresh one
-//     started (read-only: left where it is, and the run has no state);
-//   - a file or directory that cannot be written (or, read-only, read): the
-//     run has no state (the Store is nil).
+//     started (read-only: left where it is);
+//   - a file that cannot be used and cannot be replaced by a fresh one (a
+//     file or directory that cannot be written, or read-only, read): the
+//     store is an empty memory that records nothing (see Usable), never no
+//     state, so that losing the file only delays suspensions.
 //
-// A missing file is created (0600, its directory 0700); read-only, a missing
-// file is an empty state, and Health is OK.
+// An existing file is locked now, before the run reads the portal. A missing
+// one is created (0600, its directory 0700), and locked, at the store's first
+// use (Users or a write); should it then prove unusable, Users says why and
+// the store is an empty memory. Read-only, a missing file is an empty state,
+// and Health is OK.
 func Open(path string, opts Options) (*Store, Health, error) {
 	if path == "" {
 		return nil, Health{OK: true}, nil
@@ -154,8 +178,45 @@ func Open(path string, opts Options) (*Store, Health, error) {
 	if opts.ReadOnly {
 		return openReadOnly(path, opts)
 	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return &Store{path: path, now: opts.Now, keep: opts.KeepJournal, create: &opts}, Health{OK: true}, nil
+	}
+	return openWritable(path, opts)
+}
+
+// materialize creates the file Open found missing, now that the run has
+// read the portal. Its error is ErrLocked (another run made the file and
+// holds it), or the one line saying why the file cannot be used: the store
+// is then an empty memory that records nothing.
+func (s *Store) materialize() error {
+	if s == nil || s.create == nil {
+		return nil
+	}
+	opts := *s.create
+	s.create = nil
+	opened, h, err := openWritable(s.path, opts)
+	switch {
+	case err != nil:
+		s.readOnly, s.unusable = true, true
+		return err
+	case opened.db == nil:
+		s.readOnly, s.unusable = true, true
+		return errors.New(h.Warning)
+	}
+	opened.now, opened.keep = s.now, s.keep
+	*s = *opened
+	if !h.OK {
+		// Another run made a file meanwhile, which proved unreadable: this
+		// one started afresh, and the warning says so.
+		return errors.New(h.Warning)
+	}
+	return nil
+}
+
+// openWritable opens (or creates) the file for a run that records.
+func openWritable(path string, opts Options) (*Store, Health, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, unusable(path, "cannot be written", err), nil
+		return unusable(path, opts, "cannot be written", err)
 	}
 	s, err := open(path, opts)
 	if err == nil {
@@ -169,20 +230,20 @@ func Open(path string, opts Options) (*Store, Health, error) {
 	case IsLocked(err):
 		return nil, Health{}, err
 	case errors.As(err, &newer):
-		return nil, unusable(path, "is "+newer.Error(), nil), nil
+		return unusable(path, opts, "is "+newer.Error(), nil)
 	case !errors.As(err, &bad):
-		return nil, unusable(path, "cannot be written", err), nil
+		return unusable(path, opts, "cannot be written", err)
 	}
 	aside, moveErr := moveAside(path, bad.file, opts.Now())
 	if moveErr != nil {
-		return nil, unusable(path, "cannot be read ("+bad.Error()+") nor moved aside", moveErr), nil
+		return unusable(path, opts, "cannot be read ("+bad.Error()+") nor moved aside", moveErr)
 	}
 	s, err = open(path, opts)
 	switch {
 	case IsLocked(err):
 		return nil, Health{}, err
 	case err != nil:
-		return nil, unusable(path, "was moved aside to "+aside+" as unreadable, and a fresh one cannot be written", err), nil
+		return unusable(path, opts, "was moved aside to "+aside+" as unreadable, and a fresh one cannot be written", err)
 	}
 	return s, Health{Warning: fmt.Sprintf("state file %s could not be read (%v); moved it to %s and started afresh: first-seen dates and warnings start over", path, bad.err, aside)}, nil
 }
@@ -203,21 +264,23 @@ func openReadOnly(path string, opts Options) (*Store, Health, error) {
 	case IsLocked(err):
 		return nil, Health{}, err
 	case errors.As(err, &newer):
-		return nil, unusable(path, "is "+newer.Error(), nil), nil
+		return unusable(path, opts, "is "+newer.Error(), nil)
 	case errors.As(err, &bad):
-		return nil, unusable(path, "cannot be read ("+bad.err.Error()+"); the next run that writes moves it aside", nil), nil
+		return unusable(path, opts, "cannot be read ("+bad.err.Error()+"); the next run that writes moves it aside", nil)
 	default:
-		return nil, unusable(path, "cannot be read", err), nil
+		return unusable(path, opts, "cannot be read", err)
 	}
 }
 
-// unusable is the Health of a run that goes on without state.
-func unusable(path, what string, err error) Health {
+// unusable is the store and Health of a run whose file cannot be used: an
+// empty memory that records nothing, and the one warning.
+func unusable(path string, opts Options, what string, err error) (*Store, Health, error) {
 	msg := fmt.Sprintf("state file %s %s", path, what)
 	if err != nil {
 		msg += ": " + oneLine(err)
 	}
-	return Health{Warning: msg + "; the run goes on without state (no grace, no first-seen dates, no journal)"}
+	s := &Store{path: path, readOnly: true, unusable: true, now: opts.Now}
+	return s, Health{Warning: msg + "; the run reads it as an empty memory (grace starts today, first-seen dates from today) and records nothing"}, nil
 }
 
 // damagedError is a file that opened but cannot be read as a state file.

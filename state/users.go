@@ -59,8 +59,13 @@ func decodeRecord(v []byte) (Record, error) {
 // errNothingChanged rolls back a transaction that would write nothing.
 var errNothingChanged = errors.New("nothing changed")
 
-// Users loads every user's record, by user id, in one read.
+// Users loads every user's record, by user id, in one read. A missing file
+// is created (and locked) now; when it cannot be, Users returns an empty
+// memory with the error saying why (ErrLocked when another run holds it).
 func (s *Store) Users() (users map[int]Record, err error) {
+	if err := s.materialize(); err != nil {
+		return map[int]Record{}, err
+	}
 	if s == nil || s.db == nil {
 		return map[int]Record{}, nil
 	}
@@ -92,6 +97,9 @@ func (s *Store) Users() (users map[int]Record, err error) {
 // (gone from the portal), so the file does not grow forever. A record with
 // no time recorded is removed too. Read-only, it does nothing.
 func (s *Store) SaveUsers(users map[int]Record) (err error) {
+	if err := s.materialize(); err != nil {
+		return err
+	}
 	if s == nil || s.db == nil || s.readOnly {
 		return nil
 	}
