@@ -240,19 +240,22 @@ type openedState struct {
 	ok bool
 }
 
-// openState opens the state file the settings name. Only a file locked by
-// another run stops the run; one that cannot be used is a warning, and the
-// run goes on without state. A run as of a later day reads it, never writes.
+// openState opens the state file the settings name; an existing file is
+// locked now, before the portal is read, and a missing one is made at its
+// first use, once the portal has been read. Only a file locked by another
+// run stops the run; one that cannot be used (or named) is a warning, and
+// the run reads an empty memory: grace from today, nothing recorded. A run
+// as of a later day, and check, read it, never write.
 func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout time.Duration) (openedState, error) {
 	path, err := cfg.statePath(cfg.BaseURL)
 	if err != nil {
-		log.WithField("error", err.Error()).Warn("no state file: this run goes on without state (no grace, first-seen users are skipped)")
-		return openedState{}, nil
+		log.WithField("error", err.Error()).Warn("no state file: this run reads an empty memory (grace starts today) and records nothing")
+		return openedState{Store: state.EmptyMemory("")}, nil
 	}
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck, LockTimeout: lockTimeout})
+	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck, LockTimeout: lockTimeout, CreateAtFirstUse: true})
 	if err != nil {
 		return openedState{}, err
 	}

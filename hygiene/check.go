@@ -154,7 +154,7 @@ func Check(r *Report, in CheckInput) CheckResult {
 		c.attention("the run would fail: " + oneLine(r.Failure.Error()))
 	}
 	if !r.StateOK {
-		c.attention("the state file cannot be used (the warning above says why): until it can, runs have no grace and skip first-seen users; " +
+		c.attention("the state file cannot be used (the warning above says why): until it can, every run reads an empty memory, so notice starts afresh and nobody idle is suspended; " +
 			"fix its permissions or path, or choose --state off")
 	}
 	c.Plan = map[string]int{}

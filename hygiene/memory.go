@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 
 	"lm-user-hygiene/state"
 	"lm-user-hygiene/suspend"
@@ -22,29 +23,36 @@ type Memory interface {
 
 var _ Memory = (*state.Store)(nil)
 
-// recall reads what the state remembers of the users. A state that cannot be
-// read is a run without state: losing it only delays actions.
+// recall reads what the state remembers of the users, once the portal has
+// been read (a missing state file is made, and locked, now). Memory that
+// cannot be read is an empty memory, a first run's: grace starts today and
+// nothing is recorded, so that losing the state only delays suspensions.
+// Another run holding the file stops this one.
 func (rn *Runner) recall(r *Report) {
-	r.StateOK = rn.MemoryOK
 	if rn.Memory == nil {
 		return
 	}
 	records, err := rn.Memory.Users()
-	if err != nil {
-		rn.Log.WithField("error", err.Error()).Warn("cannot read the state file: this run goes on without state (no grace, first-seen users are skipped)")
-		rn.Memory, r.StateOK = nil, false
-		return
+	switch {
+	case err == nil:
+		r.memory = records
+	case state.IsLocked(err):
+		r.Failure = err
+	default:
+		r.StateOK, r.memoryLost = false, true
+		r.memory = map[int]suspend.Memory{}
+		rn.Log.WithField("error", err.Error()).Warn("the state file cannot be used: this run reads an empty memory (grace starts today) and records nothing")
 	}
-	r.memory = records
 }
 
 // remember records what the suspend plan says the state should hold of each
 // user, in plan runs too (the plan is the notice). A run as of a later day
-// records nothing: its dates have not happened. The map read before the plan
+// records nothing: its dates have not happened; nor does a run whose memory
+// was lost (it would start every user afresh). The map read before the plan
 // is updated in place: at 50,000 users each copy of it is megabytes.
 func (rn *Runner) remember(r *Report) {
 	sp := r.SuspendPlan
-	if rn.Memory == nil || sp == nil || !r.Policy.AsOf.IsZero() {
+	if rn.Memory == nil || r.memoryLost || sp == nil || !r.Policy.AsOf.IsZero() {
 		return
 	}
 	records := r.memory
@@ -87,11 +95,17 @@ type journal struct {
 
 // beginJournal starts the journal of an applying run; nil without state.
 func (rn *Runner) beginJournal(r *Report, kind, undoOf string) *journal {
-	if rn.Memory == nil {
+	if rn.Memory == nil || r.memoryLost {
 		return nil
 	}
 	run := state.Run{ID: state.NewRunID(r.Started), Kind: kind, Started: r.Started, PolicyDigest: policyDigest(r.Policy), UndoOf: undoOf}
-	if err := rn.Memory.BeginRun(run); err != nil {
+	err := rn.Memory.BeginRun(run)
+	if errors.Is(err, state.ErrNoState) {
+		// An empty memory standing in for an unusable file: the run has
+		// warned once already.
+		return nil
+	}
+	if err != nil {
 		rn.stateFailed(r, "cannot journal the run", err)
 		return nil
 	}

@@ -31,7 +31,12 @@ type Report struct {
 
 	// memory is what the state remembered of each user before this run.
 	memory map[int]suspend.Memory
-	// StateOK is false when the state file asked for could not be used.
+	// memoryLost is set when the memory could not be read: the run planned
+	// from an empty memory and records nothing.
+	memoryLost bool
+	// StateOK is false only when a state file was asked for and could not be
+	// opened, read or written; --state off, bad configuration, an unreadable
+	// portal and a lock not obtained leave it true.
 	StateOK bool
 	// RunID is the journal's id of an applying run with state.
 	RunID string
@@ -51,8 +56,9 @@ type Report struct {
 	Failure error
 }
 
-// Failed is the report of a run that stopped before reading the portal.
-func Failed(p Policy, err error) *Report { return &Report{Policy: p, Failure: err} }
+// Failed is the report of a run that stopped before reading the portal: the
+// state was not the fault, so state_ok is 1.
+func Failed(p Policy, err error) *Report { return &Report{Policy: p, Failure: err, StateOK: true} }
 
 // A Finding is a setting that names something the portal does not have.
 type Finding struct {

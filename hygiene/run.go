@@ -67,11 +67,12 @@ type Runner struct {
 	Portal Portal
 	Log    *logrus.Entry
 	Now    func() time.Time
-	// Memory is the lifecycle memory; nil runs without state (no grace,
-	// never-logged-in users are skipped).
+	// Memory is the lifecycle memory; nil runs without state (--state off:
+	// no grace, never-logged-in users are skipped). A state file that cannot
+	// be used is an empty memory, never nil.
 	Memory Memory
 	// MemoryOK is false when a state file was asked for but could not be
-	// used (the state_ok datapoint).
+	// used (the state_ok datapoint); true with --state off, a choice.
 	MemoryOK bool
 	// UsersRead, when set, is told how many users the run read, before it
 	// plans: the binary sizes its memory limit from it.
@@ -81,7 +82,7 @@ type Runner struct {
 // Run reads the portal, plans, and (with Apply) writes. It never returns an
 // error: the report carries the failure so that the output is always printed.
 func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
-	r := &Report{Policy: p, Started: rn.Now()}
+	r := &Report{Policy: p, Started: rn.Now(), StateOK: rn.MemoryOK}
 	if err := rn.read(ctx, r); err != nil {
 		r.Failure = err
 		return r
@@ -90,12 +91,16 @@ func (rn *Runner) Run(ctx context.Context, p Policy) *Report {
 		rn.UsersRead(len(r.Users))
 	}
 	rn.warnTokenOwner(r)
-	rn.recall(r)
+	if rn.recall(r); r.Failure != nil {
+		return r
+	}
 	rn.plan(r)
-	rn.remember(r)
+	// A refused run records nothing: a warning recorded now would start a
+	// grace period on notice that reached no one.
 	if rn.refuse(r) {
 		return r
 	}
+	rn.remember(r)
 	rn.carryOut(ctx, r)
 	return r
 }

@@ -131,7 +131,7 @@ func (t *textReport) header() {
 	t.line("Users: %d read: %d active, %d suspended, %d API-only, %d unreadable",
 		c.UsersTotal, c.UsersActive, c.UsersSuspended, c.UsersAPIOnly, c.UsersUnreadable)
 	if !r.StateOK {
-		t.line("State file: could not be used, so this run has no memory (no grace, first-seen users are skipped)")
+		t.line("State file: could not be used, so this run read an empty memory (notice starts today, nobody is suspended without it) and recorded nothing")
 	}
 }
 

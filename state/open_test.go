@@ -357,7 +357,7 @@ func TestUnusableFileIsAnEmptyMemory(t *testing.T) {
 				t.Skip("running as root, which may write there anyway")
 			}
 			path := tt.setup(t)
-			s, h, err := Open(path, Options{ReadOnly: tt.readOnly})
+			s, h, err := Open(path, Options{ReadOnly: tt.readOnly, CreateAtFirstUse: true})
 			if err != nil || s == nil {
 				t.Fatalf("Open = %v, %v; want a store and no error", s, err)
 			}
@@ -382,7 +382,7 @@ func TestUnusableFileIsAnEmptyMemory(t *testing.T) {
 func TestMissingFileIsCreatedOnlyAtFirstUse(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "lm-user-hygiene")
 	path := filepath.Join(dir, "acme.db")
-	s, h, err := Open(path, Options{})
+	s, h, err := Open(path, Options{CreateAtFirstUse: true})
 	if err != nil || !h.OK || !s.Usable() {
 		t.Fatalf("Open = %v, %+v, %v; want a store that creates its file later", s, h, err)
 	}
@@ -397,7 +397,7 @@ func TestMissingFileIsCreatedOnlyAtFirstUse(t *testing.T) {
 		t.Fatalf("a store never used made %s (%v)", dir, err)
 	}
 
-	s, _, _ = Open(path, Options{})
+	s, _, _ = Open(path, Options{CreateAtFirstUse: true})
 	defer s.Close()
 	if users, err := s.Users(); err != nil || len(users) != 0 {
 		t.Fatalf("Users = %v, %v", users, err)
@@ -411,9 +411,30 @@ func TestMissingFileIsCreatedOnlyAtFirstUse(t *testing.T) {
 	}
 }
 
+func TestMissingFileThatCannotBeMadeAtFirstUseIsAnEmptyMemory(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "acme.db")
+	s, h, err := Open(path, Options{CreateAtFirstUse: true})
+	if err != nil || !h.OK {
+		t.Fatalf("Open = %v, %+v, %v", s, h, err)
+	}
+	// What stands at the path by the first use cannot be a state file.
+	if err := os.Mkdir(path, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	users, err := s.Users()
+	if err == nil || len(users) != 0 {
+		t.Fatalf("Users = %v, %v; want an empty memory and why", users, err)
+	}
+	checkWarning(t, Health{Warning: err.Error()}, path, "empty memory")
+	checkEmptyMemory(t, s)
+	if fi, err := os.Stat(path); err != nil || !fi.IsDir() {
+		t.Fatalf("what stood at the path was moved or changed (%v)", err)
+	}
+}
+
 func TestMissingFileMadeMeanwhileByAnotherRunWaitsForIt(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "acme.db")
-	late, _, err := Open(path, Options{LockTimeout: -1})
+	late, _, err := Open(path, Options{LockTimeout: -1, CreateAtFirstUse: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -70,6 +70,12 @@ type Options struct {
 	// Now is the clock for journal times and the name of a file moved
 	// aside; nil means time.Now.
 	Now func() time.Time
+	// CreateAtFirstUse leaves a missing file uncreated until the store is
+	// first used (Users, or a write), when it is created and locked: a run
+	// reads the portal before it recalls, so a run that never read the
+	// portal (a mistyped portal name) leaves no file behind. An existing
+	// file is opened, and locked, at once either way.
+	CreateAtFirstUse bool
 	// KeepJournal is how long a run stays in the journal after it started:
 	// 0 means DefaultKeepJournal, a negative value for ever. Without a limit
 	// the journal is the one part of the file that only grows.
@@ -157,11 +163,10 @@ func (s *Store) Close() error {
 //     store is an empty memory that records nothing (see Usable), never no
 //     state, so that losing the file only delays suspensions.
 //
-// An existing file is locked now, before the run reads the portal. A missing
-// one is created (0600, its directory 0700), and locked, at the store's first
-// use (Users or a write); should it then prove unusable, Users says why and
-// the store is an empty memory. Read-only, a missing file is an empty state,
-// and Health is OK.
+// A missing file is created (0600, its directory 0700), with
+// CreateAtFirstUse only at the store's first use (Users or a write); should
+// it then prove unusable, that call says why and the store is an empty
+// memory. Read-only, a missing file is an empty state, and Health is OK.
 func Open(path string, opts Options) (*Store, Health, error) {
 	if path == "" {
 		return nil, Health{OK: true}, nil
@@ -178,7 +183,7 @@ func Open(path string, opts Options) (*Store, Health, error) {
 	if opts.ReadOnly {
 		return openReadOnly(path, opts)
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Stat(path); opts.CreateAtFirstUse && errors.Is(err, fs.ErrNotExist) {
 		return &Store{path: path, now: opts.Now, keep: opts.KeepJournal, create: &opts}, Health{OK: true}, nil
 	}
 	return openWritable(path, opts)
