@@ -46,6 +46,7 @@ func WriteText(w io.Writer, r *Report) error {
 		t.unmapped()
 		t.outOfScope()
 		t.unreadable()
+		t.noRoles()
 		t.findings()
 		t.groups()
 		t.totals()
@@ -301,6 +302,16 @@ func (t *textReport) unreadable() {
 		rows = append(rows, []string{strconv.Itoa(u.ID), u.Username, u.Unreadable})
 	}
 	t.table("Unreadable", "left alone", []string{"ID", "USER", "FIELD"}, rows)
+}
+
+// noRoles lists the users whose roles are an empty list: readable, but
+// never changed.
+func (t *textReport) noRoles() {
+	var rows [][]string
+	for _, d := range t.decisions(func(d *suspend.Decision) bool { return d.Outcome == suspend.OutcomeNoRoles }) {
+		rows = append(rows, []string{strconv.Itoa(d.User.ID), d.User.Username, d.User.Status})
+	}
+	t.table("No roles", "never changed: a change must carry the user's roles; give each a role in the portal", []string{"ID", "USER", "STATUS"}, rows)
 }
 
 func (t *textReport) findings() {

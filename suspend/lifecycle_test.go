@@ -400,6 +400,7 @@ func TestNewPlanCounts(t *testing.T) {
 		user("botback", apiOnly(), groups(suspendedID)),           // reactivated too: every active user in the group
 		user("gone", suspended(), groups(suspendedID)),            // not reactivated
 		user("odd", unreadable("roles is null"), groups(suspendedID)),
+		user("bare", noRoles(), groups(suspendedID), login(secs(200*day1))), // reactivated, no roles: kept, counted as reactivated only
 	})
 	memory := map[int]Memory{
 		users[2].ID: {FirstSeen: ago(300 * day1), FirstWarned: ago(15 * day1)},
@@ -407,15 +408,16 @@ func TestNewPlanCounts(t *testing.T) {
 	}
 	plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, memory)
 	got := [][2]int{
-		{plan.Upcoming, 2}, {plan.ExemptSkipped, 1}, {plan.Reactivated, 2}, {plan.Unreadable, 1},
-		// held, due and ghost are past the cutoff; glass is exempt.
-		{plan.InactiveFound, 3},
+		{plan.Upcoming, 2}, {plan.ExemptSkipped, 1}, {plan.Reactivated, 3}, {plan.Unreadable, 1}, {plan.NoRoles, 1},
+		// held and due are past the cutoff; ghost never logged in (only
+		// --never-logged-in=suspend counts it); glass is exempt.
+		{plan.InactiveFound, 2},
 		// Every active human but the API-only one; not the suspended or unreadable user.
 		{plan.Considered, 7},
 	}
 	for i, g := range got {
 		if g[0] != g[1] {
-			t.Errorf("count %d (Upcoming, ExemptSkipped, Reactivated, Unreadable, InactiveFound, Considered) = %d, want %d", i, g[0], g[1])
+			t.Errorf("count %d (Upcoming, ExemptSkipped, Reactivated, Unreadable, NoRoles, InactiveFound, Considered) = %d, want %d", i, g[0], g[1])
 		}
 	}
 	if !plan.Today.Equal(now) || !plan.Now.Equal(now) {

@@ -122,6 +122,10 @@ const (
 	// (lm.User.Unreadable): never suspended or moved, never counted by the
 	// breaker.
 	OutcomeUnreadable Outcome = "unreadable"
+	// OutcomeNoRoles is a user whose roles are an empty list: readable, but
+	// never changed (a change carries the user's roles, and an empty list
+	// could take them away), never counted by the breaker.
+	OutcomeNoRoles Outcome = "no_roles"
 )
 
 // Activity signal names, as they appear in Decision.Signal and in reasons.
@@ -241,19 +245,25 @@ type Plan struct {
 	// username), then the rest (by username).
 	Decisions []Decision
 	// Considered is the breaker's denominator: active humans, plus active
-	// API-only users when they are included; unreadable users never.
+	// API-only users when they are included; unreadable users and users
+	// without roles never.
 	Considered int
-	// InactiveFound is the breaker's numerator: users past the cutoff after
-	// the exclusions (exempt users are excluded), before the admin guard and
-	// the cap. Users held by the grace count: they look inactive, and the
-	// breaker judges the data, not the notice.
+	// InactiveFound is the breaker's numerator (inactive_found): active users
+	// past the cutoff after the exclusions (protected users and roles, token
+	// owner, API-only unless included, future timestamps, exempt and
+	// reactivated users, users without roles, never-logged-in users unless
+	// --never-logged-in=suspend), before the admin guard and the cap. Users
+	// held by the grace count: they look inactive, and the breaker judges the
+	// data, not the notice.
 	InactiveFound int
+	// NoRoles counts OutcomeNoRoles decisions.
+	NoRoles int
 	// Upcoming counts OutcomeUpcoming decisions (suspend_upcoming).
 	Upcoming int
 	// ExemptSkipped counts OutcomeExempt decisions (exempt_skipped).
 	ExemptSkipped int
-	// Reactivated counts the active users found in the suspended group, all
-	// OutcomeReactivated (reactivated_kept).
+	// Reactivated counts the active users found in the suspended group
+	// (reactivated_kept): OutcomeReactivated, and those OutcomeNoRoles keeps.
 	Reactivated int
 	// Tripped is set when InactiveFound/Considered exceeds MaxSuspendPercent:
 	// then the run must write nothing at all.

@@ -68,6 +68,7 @@ func token(accessID string, lastUsed int64) userOption {
 	}
 }
 func apiOnly() userOption              { return func(u *lm.User) { u.APIOnly = true } }
+func noRoles() userOption              { return func(u *lm.User) { u.Roles = []lm.Role{} } }
 func suspended() userOption            { return func(u *lm.User) { u.Status = lm.StatusSuspended } }
 func status(s string) userOption       { return func(u *lm.User) { u.Status = s } }
 func groups(ids ...int) userOption     { return func(u *lm.User) { u.GroupIDs = ids } }
@@ -491,6 +492,24 @@ func TestNewPlanRules(t *testing.T) {
 			},
 		},
 		{
+			name: "never changes a user whose roles are an empty list: reported, not planned",
+			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend },
+			users: []lm.User{
+				user("idle", noRoles(), login(secs(200*day1))),
+				user("ghost", noRoles()),
+				user("outside", noRoles(), suspended(), groups(staffID)),
+				user("back", noRoles(), groups(suspendedID), login(secs(200*day1))),
+				user("idle-with-role", login(secs(200*day1))),
+			},
+			want: map[string]want{
+				"idle":           {ActionNone, OutcomeNoRoles, SignalLogin, []string{"no roles", "never changed", "last activity 2026-05-12 (login)"}},
+				"ghost":          {ActionNone, OutcomeNoRoles, "", []string{"no roles", "no activity"}},
+				"outside":        {ActionNone, OutcomeNoRoles, "", []string{"no roles"}},
+				"back":           {ActionNone, OutcomeNoRoles, SignalLogin, []string{"no roles"}},
+				"idle-with-role": {ActionSuspend, OutcomeInactive, SignalLogin, nil},
+			},
+		},
+		{
 			name: "applies the exclusions before the never-logged-in rule",
 			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSuspend; o.ProtectUsers = []string{"keep*"} },
 			users: []lm.User{
@@ -636,6 +655,11 @@ func TestNewPlanBreaker(t *testing.T) {
 		wantConsidered int
 		wantFound      int
 		wantTripped    bool
+		// memory, when set, is the state's memory of the users (with ids).
+		memory func([]lm.User) map[int]Memory
+		// wantSuspended, when set, is how many never-logged-in users the
+		// plan suspends although the breaker does not count them.
+		wantSuspended int
 	}{
 		{
 			name:           "does not trip at exactly --max-suspend-percent",
@@ -735,6 +759,41 @@ func TestNewPlanBreaker(t *testing.T) {
 			wantConsidered: 13, wantFound: 0, wantTripped: false,
 		},
 		{
+			name: "counts users without roles neither as inactive nor as considered",
+			users: append(crowd(5, 1),
+				user("bare1", noRoles(), login(secs(200*day1))),
+				user("bare2", noRoles(), login(secs(200*day1))),
+			),
+			wantConsidered: 5, wantFound: 1, wantTripped: false,
+		},
+		{
+			name: "does not count never-logged-in users under first-seen, even when first seen past the cutoff",
+			opts: func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			users: append(crowd(5, 1),
+				user("ghost1"),
+				user("ghost2"),
+			),
+			memory: func(users []lm.User) map[int]Memory {
+				m := map[int]Memory{}
+				for _, u := range users {
+					m[u.ID] = Memory{FirstSeen: ago(300 * day1), FirstWarned: ago(30 * day1)}
+				}
+				return m
+			},
+			// ghost1 and ghost2 are suspended (first seen 300 days ago,
+			// warned 30), yet say nothing about the activity data.
+			wantConsidered: 7, wantFound: 1, wantTripped: false, wantSuspended: 2,
+		},
+		{
+			name: "does not count never-logged-in users under skip",
+			opts: func(o *Options) { o.NeverLoggedIn = NeverLoggedInSkip },
+			users: append(crowd(5, 1),
+				user("ghost1"),
+				user("ghost2"),
+			),
+			wantConsidered: 7, wantFound: 1, wantTripped: false,
+		},
+		{
 			name: "counts users the admin guard keeps, since it runs after the breaker count",
 			opts: func(o *Options) { o.MinAdmins = 2 },
 			users: append(crowd(8, 0),
@@ -753,8 +812,23 @@ func TestNewPlanBreaker(t *testing.T) {
 				tt.opts(&opts)
 			}
 			users := withIDs(tt.users)
-			plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, nil)
-			byUsername(t, plan, len(users))
+			var memory map[int]Memory
+			if tt.memory != nil {
+				memory = tt.memory(users)
+			}
+			plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, memory)
+			got := byUsername(t, plan, len(users))
+			if tt.wantSuspended > 0 {
+				n := 0
+				for _, d := range got {
+					if d.Action == ActionSuspend && d.Signal == "" {
+						n++
+					}
+				}
+				if n != tt.wantSuspended {
+					t.Errorf("%d never-logged-in users suspended, want %d", n, tt.wantSuspended)
+				}
+			}
 			if plan.Considered != tt.wantConsidered || plan.InactiveFound != tt.wantFound || plan.Tripped != tt.wantTripped {
 				t.Fatalf("considered %d found %d tripped %v, want %d %d %v (%s)",
 					plan.Considered, plan.InactiveFound, plan.Tripped,

@@ -61,21 +61,35 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 			// Neither inactive nor considered: the breaker judges the data
 			// that could be read, and the unreadable-users rule the rest.
 			plan.Unreadable++
+		case d.Outcome == OutcomeNoRoles:
+			// Never changed, so not the breaker's concern either.
+			plan.NoRoles++
 		case isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers):
 			plan.Considered++
 		}
+		// A user with no activity at all says nothing about the activity
+		// data unless the policy suspends such users for it.
+		judged := d.Signal != "" || opts.NeverLoggedIn == NeverLoggedInSuspend
 		switch d.Outcome {
 		case OutcomeInactive:
-			plan.InactiveFound++
+			if judged {
+				plan.InactiveFound++
+			}
 		case OutcomeUpcoming:
 			plan.Upcoming++
-			if d.IdleSince().Before(cutoff) { // held by the grace: looks inactive all the same
+			if judged && d.IdleSince().Before(cutoff) { // held by the grace: looks inactive all the same
 				plan.InactiveFound++
 			}
 		case OutcomeExempt:
 			plan.ExemptSkipped++
 		case OutcomeReactivated:
 			plan.Reactivated++
+		case OutcomeNoRoles:
+			// Left alone, yet still an active user found in the suspended
+			// group (reactivated_kept counts every one, as assign does).
+			if isStatus(u, lm.StatusActive) && p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID) {
+				plan.Reactivated++
+			}
 		}
 		plan.Decisions = append(plan.Decisions, d)
 	}
@@ -202,6 +216,10 @@ func (p *policy) decide(u *lm.User) draft {
 	}
 	if last, ok := latestSignal(u, p.loginOnly(u)); ok {
 		d.Signal, d.LastActive = last.name, last.at
+	}
+	if len(u.Roles) == 0 { // roles null is unreadable, above
+		return p.keep(d, OutcomeNoRoles, "no roles: the portal lists none, and a change must carry the user's roles, "+
+			"so it is never changed; give it a role in the portal")
 	}
 
 	switch {
