@@ -79,6 +79,12 @@ func policy() hygiene.Policy {
 // file opened (a missing one made once the portal is read), the runner.
 func run(t *testing.T, baseURL, statePath string, n int, pol hygiene.Policy) (*hygiene.Report, hygiene.Counts, *strings.Builder) {
 	t.Helper()
+	return runWith(t, baseURL, statePath, state.Options{CreateAtFirstUse: true, LockTimeout: -1}, n, pol)
+}
+
+// runWith is run with the state file opened with opts.
+func runWith(t *testing.T, baseURL, statePath string, opts state.Options, n int, pol hygiene.Policy) (*hygiene.Report, hygiene.Counts, *strings.Builder) {
+	t.Helper()
 	logs := &strings.Builder{}
 	l := logrus.New()
 	l.SetOutput(logs)
@@ -89,7 +95,7 @@ func run(t *testing.T, baseURL, statePath string, n int, pol hygiene.Policy) (*h
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, health, err := state.Open(statePath, state.Options{CreateAtFirstUse: true, LockTimeout: -1})
+	store, health, err := state.Open(statePath, opts)
 	if err != nil {
 		t.Fatalf("open state: %v", err)
 	}
@@ -149,6 +155,40 @@ func TestE2EAnUnusableStatePathWithApplySuspendsNobodyWithoutNotice(t *testing.T
 		}
 		if warnings := strings.Count(logs.String(), "level=warning"); warnings != 1 || !strings.Contains(logs.String(), path) {
 			t.Errorf("day %d: %d warnings, want one naming the file:\n%s", n, warnings, logs)
+		}
+	}
+}
+
+func TestE2ECommandsThatNeverWriteReadAnUnusableFileAsAnEmptyMemory(t *testing.T) {
+	p := newPortal(t)
+	p.idle("ann", 200)
+	for i := range 10 {
+		p.idle("busy"+string(rune('a'+i)), 3)
+	}
+	path := filepath.Join(t.TempDir(), "acme.db")
+	damaged := []byte("not a state file, and too short to be one\n")
+	if err := os.WriteFile(path, damaged, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// check plans a run and never writes; --as-of plans a later day.
+	check := policy()
+	check.Apply = false
+	asOf := check
+	asOf.AsOf = today.AddDate(0, 0, 10)
+	for name, pol := range map[string]hygiene.Policy{"check": check, "--as-of": asOf} {
+		r, c, logs := runWith(t, p.url, path, state.Options{ReadOnly: true}, 0, pol)
+		if r.Failure != nil || c.Planned[hygiene.KindSuspend] != 0 || c.SuspendUpcoming != 1 || c.StateOK != 0 {
+			t.Errorf("%s: failure %v, suspend_planned=%d suspend_upcoming=%d state_ok=%d; want ann upcoming (grace from today), state_ok=0",
+				name, r.Failure, c.Planned[hygiene.KindSuspend], c.SuspendUpcoming, c.StateOK)
+		}
+		if !strings.Contains(logs.String(), "empty memory") {
+			t.Errorf("%s: no warning says the file is read as an empty memory:\n%s", name, logs)
+		}
+		if got, err := os.ReadFile(path); err != nil || string(got) != string(damaged) {
+			t.Fatalf("%s: the unusable file was changed or moved (%v)", name, err)
+		}
+		if aside, _ := filepath.Glob(path + ".corrupt-*"); len(aside) != 0 {
+			t.Fatalf("%s: a command that never writes moved the file aside: %v", name, aside)
 		}
 	}
 }
