@@ -541,3 +541,8 @@ func write(t *testing.T, path string, b []byte) {
 		t.Fatal(err)
 	}
 }
+
+func TestAStateFileThatCannotBeNamedIsAnEmptyMemory(t *testing.T) {
+	// auto with no user cache directory: there is no file to open.
+	checkEmptyMemory(t, EmptyMemory(""))
+}
