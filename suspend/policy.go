@@ -87,7 +87,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		case OutcomeNoRoles:
 			// Left alone, yet still an active user found in the suspended
 			// group (reactivated_kept counts every one, as assign does).
-			if isStatus(u, lm.StatusActive) && p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID) {
+			if isStatus(u, lm.StatusActive) && p.inSuspendedGroup(u) {
 				plan.Reactivated++
 			}
 		}
@@ -234,7 +234,7 @@ func (p *policy) decide(u *lm.User) draft {
 		return d
 	case !isStatus(u, lm.StatusActive):
 		return p.keep(d, OutcomeUnknownStatus, fmt.Sprintf("status %q is neither active nor suspended", u.Status))
-	case p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID):
+	case p.inSuspendedGroup(u):
 		// Without state the group is the only memory of that decision, so
 		// this run must not undo it; assign regroups the user.
 		if d.Remember.Reactivated.IsZero() {
@@ -576,6 +576,11 @@ func findGroup(groups []lm.Group, name string) int {
 		}
 	}
 	return id
+}
+
+// inSuspendedGroup reports whether one of u's groups is the suspended group.
+func (p *policy) inSuspendedGroup(u *lm.User) bool {
+	return p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID)
 }
 
 // onlyIn reports whether ids is not empty and holds nothing but id.
