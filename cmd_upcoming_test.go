@@ -422,12 +422,15 @@ func TestUpcomingDemo(t *testing.T) {
 	}
 }
 
-// TestUpcomingHelp: upcoming --help shows the command's usage.
+// TestUpcomingHelp: upcoming --help and help upcoming show the command's
+// usage.
 func TestUpcomingHelp(t *testing.T) {
-	res := runNow(t, nil, "upcoming", "--help")
-	if res.code != exitOK || !strings.HasPrefix(res.stdout, "Usage: lm-user-hygiene upcoming") ||
-		!strings.Contains(res.stdout, "text, json, discovery or batch") || !strings.Contains(res.stdout, "LMUH_WARN_DAYS") {
-		t.Errorf("exit %d:\n%s", res.code, res.stdout)
+	for _, args := range [][]string{{"upcoming", "--help"}, {"help", "upcoming"}, {"--help", "upcoming"}} {
+		res := runNow(t, nil, args...)
+		if res.code != exitOK || !strings.HasPrefix(res.stdout, "Usage: lm-user-hygiene upcoming") ||
+			!strings.Contains(res.stdout, "text, json, discovery or batch") || !strings.Contains(res.stdout, "LMUH_WARN_DAYS") {
+			t.Errorf("%v: exit %d:\n%s", args, res.code, res.stdout)
+		}
 	}
 	if top := runNow(t, nil, "--help"); !strings.Contains(top.stdout, "  upcoming ") {
 		t.Error("--help does not list upcoming")

@@ -248,6 +248,9 @@ func (cfg *Config) load(ctx context.Context, args []string, env map[string]strin
 		word, at := rest[0], len(args)-len(rest)+1
 		rest = rest[1:]
 		switch {
+		case cfg.Command == "" && !cfg.Help && word == "help":
+			// help COMMAND is COMMAND --help.
+			cfg.Help, continues = true, nil
 		case cfg.Command == "" && slices.Contains(commands, word):
 			cfg.Command, continues = word, nil
 		case continues != nil:
