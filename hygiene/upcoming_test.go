@@ -133,6 +133,13 @@ func TestUpcomingRules(t *testing.T) {
 			want:   []Upcoming{{ID: 100, Username: "newbie", SuspendOn: date("2026-12-12"), DaysLeft: 14, IdleDays: 80}},
 		},
 		{
+			name:   "with --never-logged-in=suspend, a user in grace counts its idle days from first seen",
+			users:  []lm.User{{Username: "ghost"}},
+			policy: func(p *Policy) { p.Suspend.NeverLoggedIn = suspend.NeverLoggedInSuspend },
+			memory: map[int]suspend.Memory{0: {FirstSeen: now.Add(-30 * dayLength)}},
+			want:   []Upcoming{{ID: 100, Username: "ghost", SuspendOn: date("2026-12-12"), DaysLeft: 14, IdleDays: 30}},
+		},
+		{
 			name:   "a reactivated user counts from the reactivation; last_activity stays its activity",
 			users:  []lm.User{{Username: "back", LastLoginOn: ago(300 * dayLength)}},
 			memory: map[int]suspend.Memory{0: {FirstSeen: now.Add(-400 * dayLength), Reactivated: now.Add(-80 * dayLength)}},
