@@ -17,6 +17,7 @@ import (
 
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/lm/lmfake"
+	"lm-user-hygiene/state"
 )
 
 // The upcoming command end to end: the real client against the simulated
@@ -434,5 +435,23 @@ func TestUpcomingHelp(t *testing.T) {
 	}
 	if top := runNow(t, nil, "--help"); !strings.Contains(top.stdout, "  upcoming ") {
 		t.Error("--help does not list upcoming")
+	}
+}
+
+// TestUpcomingStateLockedPrintsNothing: a state file another run holds past
+// the lock timeout is a list that cannot be made: nothing, exit 1.
+func TestUpcomingStateLockedPrintsNothing(t *testing.T) {
+	env := withoutEnv(portalEnv(t, upcomingPortal(50)), "LMUH_STATE")
+	path := filepath.Join(t.TempDir(), "state.db")
+	held, health, err := state.Open(path, state.Options{})
+	if err != nil || !health.OK {
+		t.Fatalf("open: %v %s", err, health.Warning)
+	}
+	defer held.Close()
+	var out, errb bytes.Buffer
+	code := runWith(context.Background(), append([]string{"upcoming", "--state", path, "--output", "discovery"}, upcomingArgs...), env, &out, &errb,
+		deps{now: func() time.Time { return testNow }, lockTimeout: 50 * time.Millisecond})
+	if code != exitFailed || out.Len() != 0 || !strings.Contains(errb.String(), "in use by another run") {
+		t.Errorf("exit %d, stdout %q; want 1 and nothing, saying the file is in use\n%s", code, out.String(), errb.String())
 	}
 }
