@@ -33,7 +33,7 @@ const (
 )
 
 // commands are the command words, in the order --help lists them.
-var commands = []string{cmdRun, cmdSuspend, cmdAssign, cmdCheck, cmdHistory, cmdUndo}
+var commands = []string{cmdRun, cmdSuspend, cmdAssign, cmdCheck, cmdUpcoming, cmdHistory, cmdUndo}
 
 // Output formats.
 const (
@@ -248,6 +248,9 @@ func (cfg *Config) load(ctx context.Context, args []string, env map[string]strin
 		word, at := rest[0], len(args)-len(rest)+1
 		rest = rest[1:]
 		switch {
+		case cfg.Command == "" && !cfg.Help && word == "help":
+			// help COMMAND is COMMAND --help.
+			cfg.Help, continues = true, nil
 		case cfg.Command == "" && slices.Contains(commands, word):
 			cfg.Command, continues = word, nil
 		case continues != nil:
@@ -287,9 +290,17 @@ func (cfg *Config) load(ctx context.Context, args []string, env map[string]strin
 	if err != nil {
 		return decodeError(err, fromFlags, fromEnv)
 	}
-	_, inFlags := fromFlags["LMUH_WARN_DAYS"]
-	_, inEnv := fromEnv["LMUH_WARN_DAYS"]
-	return cfg.check(inFlags || inEnv)
+	given := func(env string) bool {
+		_, inFlags := fromFlags[env]
+		_, inEnv := fromEnv[env]
+		return inFlags || inEnv
+	}
+	if cfg.Command == cmdUpcoming {
+		if err := cfg.checkUpcoming(given); err != nil {
+			return err
+		}
+	}
+	return cfg.check(given("LMUH_WARN_DAYS"))
 }
 
 // runID is what a RUN of "undo RUN" may look like: an id the journal gave,
@@ -418,7 +429,7 @@ func requestedOutput(args []string, env map[string]string) string {
 // line that names the flag and says what to fix. warnDaysGiven: --warn-days
 // was set, not left at its default.
 func (c *Config) check(warnDaysGiven bool) error {
-	if !slices.Contains(outputs, c.Output) {
+	if c.Command != cmdUpcoming && !slices.Contains(outputs, c.Output) {
 		return usagef("--output must be %s, not %q", orList(outputs), c.Output)
 	}
 	if strings.TrimSpace(c.State) == "" || strings.ContainsFunc(c.State, unicode.IsControl) {
@@ -446,7 +457,7 @@ func (c *Config) check(warnDaysGiven bool) error {
 		if err != nil {
 			return usagef("--as-of must be a day written YYYY-MM-DD, such as 2030-12-31, not %q", c.AsOf)
 		}
-		if c.Apply {
+		if c.Apply && !ignoresApply(c.Command) {
 			return usagef("--as-of only plans: leave out --apply (LMUH_APPLY) to see the plan as of %s", c.AsOf)
 		}
 		c.asOfDay = day
@@ -635,12 +646,13 @@ func kindOf(field string) string {
 func writeHelp(w io.Writer) {
 	fmt.Fprint(w, `lm-user-hygiene: suspend inactive LogicMonitor users and regroup fresh SSO users.
 
-Usage: lm-user-hygiene [run|suspend|assign|check|history|undo RUN] [flags]
+Usage: lm-user-hygiene [run|suspend|assign|check|upcoming|history|undo RUN] [flags]
 
   run       suspend inactive users, then regroup ungrouped SSO users (default)
   suspend   the suspend step alone
   assign    the assign step alone
   check     report what needs attention in the portal and the settings; never writes
+  upcoming  list the users the plan suspends soon, with the day (upcoming --help)
   history   list the runs the state file journaled
   undo RUN  put the users a run changed back as they were (RUN a run id, or last)
 

@@ -78,12 +78,18 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 	s := &session{start: d.now(), d: d, stdout: stdout, stderr: errOut, format: hygiene.FormatDatasource}
 	cfg, err := loadConfig(ctx, args, env)
 	switch {
+	case err == nil && cfg.Help && cfg.Command == cmdUpcoming:
+		writeUpcomingHelp(stdout)
+		return exitOK
 	case err == nil && cfg.Help:
 		writeHelp(stdout)
 		return exitOK
 	case err == nil && cfg.Version:
 		fmt.Fprintf(stdout, "lm-user-hygiene %s\n", version)
 		return exitOK
+	case cfg != nil && cfg.Command == cmdUpcoming:
+		// upcoming prints nothing but its list: a failure prints nothing.
+		s.format = ""
 	case cfg != nil && slices.Contains([]string{outConfigsource, outJSON, outText}, cfg.Output):
 		s.format = hygiene.Format(cfg.Output)
 	}
@@ -125,6 +131,9 @@ func (s *session) fail(err error, code int) int {
 	fmt.Fprintf(s.stderr, "lm-user-hygiene: %v\n", err)
 	// A message may repeat a value given in the wrong place, a secret too;
 	// stdout does not pass through the redactor.
+	if s.format == "" {
+		return code
+	}
 	r := hygiene.Failed(s.pol, errors.New(s.stderr.redact(err.Error())))
 	printReport(s.stdout, s.stderr, s.format, r, hygiene.Stats{Duration: s.d.now().Sub(s.start)})
 	return code
@@ -154,9 +163,14 @@ func (s *session) run(ctx context.Context) int {
 		demo.configure(cfg, &s.pol)
 		s.stderr.add(demo.accessKey)
 	}
-	if cfg.Command == cmdCheck {
+	switch cfg.Command {
+	case cmdCheck:
 		// check plans both steps and never writes, whatever --apply says.
 		s.pol.Command, s.pol.Apply = hygiene.CommandRun, false
+	case cmdUpcoming:
+		// upcoming lists the suspend step's decisions, made as run makes
+		// them, and never writes, whatever --apply says.
+		s.pol.Command, s.pol.Apply = hygiene.CommandSuspend, false
 	}
 	client, err := newClient(cfg, s.log, s.d)
 	if err != nil {
@@ -189,6 +203,9 @@ func (s *session) run(ctx context.Context) int {
 	r := runner.Run(ctx, s.pol)
 	if cfg.Command == cmdCheck {
 		return printCheck(s.stdout, s.stderr, cfg, r)
+	}
+	if cfg.Command == cmdUpcoming {
+		return s.upcoming(r)
 	}
 	st := s.stats()
 	if demo != nil {
@@ -255,7 +272,10 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout t
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	store, health, err := state.Open(path, state.Options{ReadOnly: !pol.AsOf.IsZero() || cfg.Command == cmdCheck, LockTimeout: lockTimeout, CreateAtFirstUse: true})
+	// upcoming --demo writes the demo's throwaway file: the notice the demo
+	// gave before is its history.
+	readOnly := !pol.AsOf.IsZero() || cfg.Command == cmdCheck || cfg.Command == cmdUpcoming && !cfg.Demo
+	store, health, err := state.Open(path, state.Options{ReadOnly: readOnly, LockTimeout: lockTimeout, CreateAtFirstUse: true})
 	if err != nil {
 		return openedState{}, err
 	}

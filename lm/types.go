@@ -67,6 +67,10 @@ type User struct {
 	APITokens    []APIToken
 	// Note is the user's free-text note, where admins put exemption tags.
 	Note string
+	// Email is where the portal mails the user; the notice of an upcoming
+	// suspension carries it. Empty when the portal gave none (or not as
+	// text): no rule decides on it.
+	Email string
 	// Unreadable says why the user could not be read with confidence (the
 	// field and what it held); empty when it could. Every step leaves an
 	// unreadable user alone and counts it.
@@ -90,7 +94,7 @@ type UserUpdate struct {
 // UserFields are the fields the client asks for when it lists users.
 var UserFields = []string{
 	"id", "username", "status", "apionly", "createdBy", "roles", "adminGroupIds",
-	"lastLoginOn", "lastActionOn", "lastAccessOn", "apiTokens", "note",
+	"lastLoginOn", "lastActionOn", "lastAccessOn", "apiTokens", "note", "email",
 }
 
 // millisThreshold separates seconds from milliseconds: as seconds it is the

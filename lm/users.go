@@ -54,6 +54,7 @@ func parseUser(obj gjson.Result) (User, error) {
 		APIOnly:      d.bool(obj, "apionly"),
 		CreatedBy:    d.shared(obj, "createdBy", false),
 		Note:         d.str(obj, "note", false),
+		Email:        optionalText(d.lookup(obj, "email")),
 		LastLoginOn:  d.int(obj, "lastLoginOn", false),
 		LastActionOn: d.int(obj, "lastActionOn", false),
 		LastAccessOn: d.int(obj, "lastAccessOn", false),
@@ -102,6 +103,16 @@ func parseUser(obj gjson.Result) (User, error) {
 		u.Unreadable = d.err.Error()
 	}
 	return u, nil
+}
+
+// optionalText is a string field no rule decides on (the e-mail): its text,
+// or "" when it is absent, null or not a string, which leaves the user
+// readable.
+func optionalText(v gjson.Result) string {
+	if v.Type != gjson.String {
+		return ""
+	}
+	return strings.Clone(v.Str)
 }
 
 // roleListKey is a short, fully named role list as a map key.

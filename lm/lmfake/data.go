@@ -133,6 +133,7 @@ func (u *user) toLM() lm.User {
 		LastActionOn: u.lastActionOn,
 		LastAccessOn: u.lastAccessOn,
 		Note:         u.note,
+		Email:        u.email,
 	}
 	// The API always sends these lists, so a copy never holds nil ones.
 	if out.Roles == nil {
@@ -181,6 +182,9 @@ func (p *Portal) fromLM(u lm.User) *user {
 		nu.status = lm.StatusActive
 	}
 	nu.email, nu.firstName, nu.lastName = personFromUsername(u.Username)
+	if u.Email != "" {
+		nu.email = u.Email
+	}
 	for _, r := range u.Roles {
 		nu.roles = append(nu.roles, p.resolveRoleLocked(r))
 	}
