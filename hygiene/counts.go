@@ -2,7 +2,6 @@ package hygiene
 
 import (
 	"strconv"
-	"time"
 
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/suspend"
@@ -152,12 +151,12 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 	if sp.Tripped {
 		c.BreakerTripped = 1
 	}
-	for _, d := range sp.Decisions {
+	for i := range sp.Decisions {
+		d := &sp.Decisions[i]
+		if sp.Protects(d) {
+			c.ProtectedSkipped++
+		}
 		switch d.Outcome {
-		case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner, suspend.OutcomeAdminGuard:
-			if inactiveAt(d, sp.Cutoff) {
-				c.ProtectedSkipped++
-			}
 		case suspend.OutcomeFutureActivity:
 			c.FutureActivity++
 		case suspend.OutcomeNeverLoggedIn:
@@ -168,10 +167,4 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 			}
 		}
 	}
-}
-
-// inactiveAt reports whether a protected user would have been suspended for
-// inactivity had it not been protected.
-func inactiveAt(d suspend.Decision, cutoff time.Time) bool {
-	return d.LastActive().IsZero() || d.LastActive().Before(cutoff)
 }

@@ -42,15 +42,15 @@ const (
 
 // Policy is the validated configuration of a run.
 type Policy struct {
-	Command    Command
-	Apply      bool
-	MaxChanges int
-	TimeBudget time.Duration
+	Command    Command       `json:"-"`
+	Apply      bool          `json:"apply"`
+	MaxChanges int           `json:"max_changes"`
+	TimeBudget time.Duration `json:"time_budget"`
 	// AsOf, when set, is the end of the --as-of day: the rules are evaluated
 	// then, as if the tool had run every day until then; plan only.
-	AsOf    time.Time
-	Suspend suspend.Options
-	Assign  assign.Options
+	AsOf    time.Time       `json:"-"`
+	Suspend suspend.Options `json:"suspend"`
+	Assign  assign.Options  `json:"assign"`
 }
 
 // RunsSuspend reports whether the run takes the suspend step.
@@ -374,7 +374,7 @@ func (rn *Runner) planOnly(r *Report) {
 		}
 	}
 	rn.logPending(r)
-	r.GroupsPlanned = missingGroups(selected)
+	r.GroupsPlanned = MissingGroups(selected)
 	for _, name := range r.GroupsPlanned {
 		rn.Log.WithField("group", name).Info("would create user group")
 	}

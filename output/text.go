@@ -1,4 +1,4 @@
-package hygiene
+package output
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"lm-user-hygiene/assign"
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/suspend"
 )
@@ -24,7 +25,7 @@ const dayLayout = "2006-01-02"
 // every list is sorted, there is no colour and nothing that varies between
 // two runs over the same portal. A failed run says why in one line and still
 // shows what was planned.
-func WriteText(w io.Writer, r *Report) error {
+func WriteText(w io.Writer, r *hygiene.Report) error {
 	t := &textReport{r: r, at: r.Started}
 	if !r.Policy.AsOf.IsZero() {
 		t.at = r.Policy.AsOf
@@ -55,7 +56,7 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 type textReport struct {
-	r  *Report
+	r  *hygiene.Report
 	b  strings.Builder
 	at time.Time // when the rules were evaluated
 	// suspend is the suspend step's decision of each user, by id.
@@ -100,7 +101,7 @@ func cell(s string) string {
 func (t *textReport) header() {
 	r := t.r
 	p := r.Policy
-	steps := map[Command]string{CommandRun: "suspend, then assign", CommandSuspend: "suspend only", CommandAssign: "assign only"}[p.Command]
+	steps := map[hygiene.Command]string{hygiene.CommandRun: "suspend, then assign", hygiene.CommandSuspend: "suspend only", hygiene.CommandAssign: "assign only"}[p.Command]
 	if steps != "" {
 		steps = " (" + steps + ")"
 	}
@@ -127,7 +128,7 @@ func (t *textReport) header() {
 	if !r.Read {
 		return
 	}
-	c := r.Counts(Stats{})
+	c := r.Counts(hygiene.Stats{})
 	t.line("Users: %d read: %d active, %d suspended, %d API-only, %d unreadable",
 		c.UsersTotal, c.UsersActive, c.UsersSuspended, c.UsersAPIOnly, c.UsersUnreadable)
 	if !r.StateOK {
@@ -241,15 +242,7 @@ func (t *textReport) exempt() {
 func (t *textReport) kept() {
 	sp := t.r.SuspendPlan
 	var rows [][]string
-	for _, d := range t.decisions(func(d *suspend.Decision) bool {
-		switch d.Outcome {
-		case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner, suspend.OutcomeAdminGuard:
-			return inactiveAt(*d, sp.Cutoff)
-		case suspend.OutcomeFutureActivity, suspend.OutcomeNeverLoggedIn:
-			return true
-		}
-		return false
-	}) {
+	for _, d := range t.decisions(func(d *suspend.Decision) bool { return sp.Spares(d) }) {
 		rows = append(rows, []string{d.User.Username, string(d.Outcome), d.Reason})
 	}
 	t.table("Not suspended", "protected, a suspect timestamp, or no activity", []string{"USER", "WHY", "REASON"}, rows)
@@ -327,25 +320,19 @@ func (t *textReport) undo() {
 	t.table(fmt.Sprintf("Undo of run %s", t.r.UndoOf), "each user of that run", []string{"USER", "UNDO", "REASON"}, rows)
 }
 
-// Line is the finding in one line: the setting, the entry, what is wrong and
-// the fix.
-func (f Finding) Line() string {
-	return fmt.Sprintf("%s %s %s: %s", f.Setting, strconv.Quote(f.Entry), f.Problem, f.Fix)
-}
-
 func (t *textReport) groups() {
 	r := t.r
 	var created []string
 	for _, g := range r.GroupsCreated {
 		created = append(created, g.Name)
 	}
-	var blocked []*Change
+	var blocked []*hygiene.Change
 	for _, c := range r.Changes {
-		if c.Result == ResultBlocked {
+		if c.Result == hygiene.ResultBlocked {
 			blocked = append(blocked, c)
 		}
 	}
-	toCreate := append(append([]string(nil), r.GroupsPlanned...), missingGroups(blocked)...)
+	toCreate := append(append([]string(nil), r.GroupsPlanned...), hygiene.MissingGroups(blocked)...)
 	for _, g := range []struct {
 		title string
 		names []string
@@ -368,7 +355,7 @@ func (t *textReport) groups() {
 
 func (t *textReport) totals() {
 	r := t.r
-	c := r.Counts(Stats{})
+	c := r.Counts(hygiene.Stats{})
 	t.line("")
 	t.line("Pending: %d changes wait for the next run (--max-changes %d, the time budget)", c.Pending, r.Policy.MaxChanges)
 	if sp := r.SuspendPlan; sp != nil {

@@ -1,8 +1,10 @@
-package hygiene
+package output
 
 import (
 	"fmt"
 	"io"
+
+	"lm-user-hygiene/hygiene"
 )
 
 // Format is an output format of the run.
@@ -17,7 +19,7 @@ const (
 )
 
 // Write prints the report in the format to w.
-func Write(w io.Writer, f Format, r *Report, st Stats) error {
+func Write(w io.Writer, f Format, r *hygiene.Report, st hygiene.Stats) error {
 	var err error
 	switch f {
 	case FormatConfigsource:

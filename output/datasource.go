@@ -1,15 +1,17 @@
-package hygiene
+package output
 
 import (
 	"io"
 	"strings"
+
+	"lm-user-hygiene/hygiene"
 )
 
 // WriteDatasource prints the key=value lines, always all of them, in order.
-func WriteDatasource(w io.Writer, r *Report, st Stats) error {
+func WriteDatasource(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 	c := r.Counts(st)
 	var b strings.Builder
-	for _, d := range Datapoints {
+	for _, d := range hygiene.Datapoints {
 		b.WriteString(d.Name)
 		b.WriteByte('=')
 		b.WriteString(d.Value(&c))

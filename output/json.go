@@ -1,4 +1,4 @@
-package hygiene
+package output
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 )
 
@@ -17,50 +18,12 @@ type jsonReport struct {
 	Command  string                 `json:"command"`
 	UndoOf   string                 `json:"undo_of,omitempty"`
 	Counts   map[string]json.Number `json:"counts"`
-	Policy   jsonPolicy             `json:"policy"`
+	Policy   hygiene.Policy         `json:"policy"`
 	Cutoff   string                 `json:"cutoff,omitempty"`
 	Groups   jsonGroups             `json:"groups"`
 	Users    []jsonUser             `json:"users"`
 	Breaker  *jsonBreaker           `json:"breaker,omitempty"`
 	Duration float64                `json:"duration_seconds"`
-}
-
-type jsonPolicy struct {
-	Apply      bool           `json:"apply"`
-	MaxChanges int            `json:"max_changes"`
-	TimeBudget string         `json:"time_budget"`
-	Suspend    *jsonSuspendOp `json:"suspend,omitempty"`
-	Assign     *jsonAssignOp  `json:"assign,omitempty"`
-}
-
-type jsonSuspendOp struct {
-	InactiveDays      int      `json:"inactive_days"`
-	Activity          string   `json:"activity"`
-	SuspendedGroup    string   `json:"suspended_group"`
-	ProtectUsers      []string `json:"protect_users"`
-	ProtectRoles      []string `json:"protect_roles"`
-	MinAdmins         int      `json:"min_admins"`
-	AdminRoles        []string `json:"admin_roles"`
-	IncludeAPIUsers   bool     `json:"include_api_users"`
-	NeverLoggedIn     string   `json:"never_logged_in"`
-	WarnDays          int      `json:"warn_days"`
-	MaxSuspendPercent float64  `json:"max_suspend_percent"`
-}
-
-type jsonAssignOp struct {
-	RoleGroups     map[string]string `json:"role_groups"`
-	Scope          string            `json:"scope"`
-	UngroupedGroup string            `json:"ungrouped_group"`
-	CreateGroups   bool              `json:"create_groups"`
-	SSOCreatedBy   string            `json:"sso_created_by,omitempty"`
-}
-
-// nonNil keeps empty lists as [] rather than null in the json output.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 type jsonBreaker struct {
@@ -111,33 +74,9 @@ type jsonUserNow struct {
 	GroupIDs []int  `json:"group_ids"`
 }
 
-// jsonPolicyOf is the policy in force as the json output shows it.
-func jsonPolicyOf(p Policy) jsonPolicy {
-	out := jsonPolicy{Apply: p.Apply, MaxChanges: p.MaxChanges, TimeBudget: p.TimeBudget.String()}
-	if p.RunsSuspend() {
-		s := p.Suspend
-		out.Suspend = &jsonSuspendOp{InactiveDays: s.InactiveDays, Activity: s.Activity, SuspendedGroup: s.SuspendedGroup,
-			ProtectUsers: nonNil(s.ProtectUsers), ProtectRoles: nonNil(s.ProtectRoles), MinAdmins: s.MinAdmins,
-			AdminRoles: nonNil(s.AdminRoles), IncludeAPIUsers: s.IncludeAPIUsers, NeverLoggedIn: s.NeverLoggedIn, WarnDays: s.WarnDays,
-			MaxSuspendPercent: s.MaxSuspendPercent}
-	}
-	if p.RunsAssign() {
-		a := p.Assign
-		rg := a.RoleGroups
-		if rg == nil {
-			rg = map[string]string{}
-		}
-		out.Assign = &jsonAssignOp{RoleGroups: rg, Scope: a.Scope, UngroupedGroup: a.UngroupedGroup, CreateGroups: a.CreateGroups}
-		if a.SSOCreatedBy != nil {
-			out.Assign.SSOCreatedBy = a.SSOCreatedBy.String()
-		}
-	}
-	return out
-}
-
 // WriteJSON prints the full plan and result; on failure it still prints an
 // object with the error.
-func WriteJSON(w io.Writer, r *Report, st Stats) error {
+func WriteJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 	out := jsonReport{
 		Success:  r.Failure == nil,
 		DryRun:   !r.Policy.Apply,
@@ -148,13 +87,13 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		Users:    []jsonUser{},
 	}
 	counts := r.Counts(st)
-	for _, d := range Datapoints {
+	for _, d := range hygiene.Datapoints {
 		out.Counts[d.Name] = json.Number(d.Value(&counts))
 	}
 	if r.Failure != nil {
 		out.Error = r.Failure.Error()
 	}
-	out.Policy = jsonPolicyOf(r.Policy)
+	out.Policy = r.Policy
 	for _, g := range r.GroupsCreated {
 		out.Groups.Created = append(out.Groups.Created, g.Name)
 	}
@@ -188,8 +127,8 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 	}
 	for _, d := range r.Undo {
 		action := "none"
-		if d.Outcome == UndoRestore {
-			action = KindRestore.String()
+		if d.Outcome == hygiene.UndoRestore {
+			action = hygiene.KindRestore.String()
 		}
 		entry(d.User).Undo = &jsonStep{Action: action, Outcome: string(d.Outcome), Reason: d.Reason}
 	}
@@ -203,7 +142,7 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 			jc.Error = c.Err.Error()
 		}
 		e.Change = jc
-		if c.Result == ResultApplied {
+		if c.Result == hygiene.ResultApplied {
 			e.After = &jsonUserNow{Status: c.After.Status, GroupIDs: c.After.GroupIDs}
 		}
 	}
