@@ -112,6 +112,9 @@ type CheckRoleTarget struct {
 	Role  string `json:"role"`
 	Group string `json:"group"`
 	Found bool   `json:"found"`
+	// Refused says why the holders are never moved into the group (the
+	// placeholder or the suspended group); empty when it is only missing.
+	Refused string `json:"refused,omitempty"`
 }
 
 // CheckUnreadable is a user that could not be read with confidence.
@@ -142,6 +145,7 @@ func Check(r *Report, in CheckInput) CheckResult {
 	c.CreatedBy = creators(r)
 	c.checkGroups(r)
 	c.RoleTargets = roleTargets(r)
+	c.checkClashes(r)
 	c.checkUsers(r, counts)
 	for _, f := range r.Findings {
 		c.attention(f.Line())
@@ -288,25 +292,12 @@ func creators(r *Report) []CheckCreator {
 	return out
 }
 
-// findGroup is the group named name, the oldest of any that differ only in
-// case, as the steps pick it.
-func findGroup(groups []lm.Group, name string) (lm.Group, bool) {
-	var found lm.Group
-	ok := false
-	for _, g := range groups {
-		if lm.SameName(g.Name, name) && (!ok || g.ID < found.ID) {
-			found, ok = g, true
-		}
-	}
-	return found, ok
-}
-
 func (c *CheckResult) checkGroups(r *Report) {
 	for _, s := range []struct{ setting, name string }{
 		{"--ungrouped-group", r.Policy.Assign.UngroupedGroup},
 		{"--suspended-group", r.Policy.Suspend.SuspendedGroup},
 	} {
-		g, ok := findGroup(r.Groups, s.name)
+		g, ok := lm.FindGroup(r.Groups, s.name)
 		c.Groups = append(c.Groups, CheckGroup{Setting: s.setting, Name: s.name, Found: ok, ID: g.ID})
 		if ok {
 			continue
@@ -319,28 +310,40 @@ func (c *CheckResult) checkGroups(r *Report) {
 	}
 }
 
-// roleTargets is, for each role, the group its holders are regrouped into
-// (--role-groups, else the role's own name) and whether it exists.
+// roleTargets is, for each role, the group its holders are regrouped into,
+// as the assign step resolves it.
 func roleTargets(r *Report) []CheckRoleTarget {
-	keys := make([]string, 0, len(r.Policy.Assign.RoleGroups))
-	for k := range r.Policy.Assign.RoleGroups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []CheckRoleTarget
-	for _, ro := range r.Roles {
-		target := ro.Name
-		for _, k := range keys {
-			if lm.SameName(k, ro.Name) {
-				target = strings.TrimSpace(r.Policy.Assign.RoleGroups[k])
-				break
-			}
-		}
-		_, ok := findGroup(r.Groups, target)
-		out = append(out, CheckRoleTarget{Role: ro.Name, Group: target, Found: ok})
+	for _, rt := range assign.RoleTargets(r.Groups, r.Roles, r.Policy.Assign) {
+		out = append(out, CheckRoleTarget{Role: rt.Role, Group: rt.Group, Found: rt.Found, Refused: rt.Refused})
 	}
-	sort.Slice(out, func(i, j int) bool { return lm.CompareNames(out[i].Role, out[j].Role) < 0 })
 	return out
+}
+
+// checkClashes reports each group a setting or a role target names that
+// the portal holds more than once, in names that differ only in case: the
+// run uses the one lm.FindGroup picks, which may not be the one meant.
+func (c *CheckResult) checkClashes(r *Report) {
+	names := []string{r.Policy.Suspend.SuspendedGroup, r.Policy.Assign.UngroupedGroup}
+	for _, rt := range c.RoleTargets {
+		names = append(names, rt.Group)
+	}
+	seen := map[string]bool{}
+	for _, name := range names {
+		same := lm.GroupsNamed(r.Groups, name)
+		if name == "" || len(same) < 2 || seen[strings.ToLower(name)] {
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		used, _ := lm.FindGroup(r.Groups, name)
+		spelled := make([]string, len(same))
+		for i, g := range same {
+			spelled[i] = fmt.Sprintf("%s (id %d)", strconv.Quote(g.Name), g.ID)
+		}
+		c.attention(fmt.Sprintf("the portal has %d groups named %s in names that differ only in case (%s): the run uses %s (id %d); "+
+			"rename or remove the others so the name means one group", len(same), strconv.Quote(name), strings.Join(spelled, ", "),
+			strconv.Quote(used.Name), used.ID))
+	}
 }
 
 func (c *CheckResult) checkUsers(r *Report, counts Counts) {

@@ -105,11 +105,12 @@ func (r *Report) Counts(st Stats) Counts {
 	if r.Read {
 		c.UsersTotal = len(r.Users)
 		c.UsersUnreadable = r.unreadable()
-		for _, u := range r.Users {
-			switch u.Status {
-			case lm.StatusActive:
+		for i := range r.Users {
+			u := &r.Users[i]
+			switch {
+			case u.HasStatus(lm.StatusActive):
 				c.UsersActive++
-			case lm.StatusSuspended:
+			case u.HasStatus(lm.StatusSuspended):
 				c.UsersSuspended++
 			}
 			if u.APIOnly {

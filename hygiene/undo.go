@@ -236,7 +236,7 @@ func leftBy(e state.Entry) state.UserState {
 
 // sameState compares status (in any case) and groups (as sets).
 func sameState(a, b state.UserState) bool {
-	return strings.EqualFold(a.Status, b.Status) && slices.Equal(groupSet(a.GroupIDs), groupSet(b.GroupIDs))
+	return lm.SameStatus(a.Status, b.Status) && slices.Equal(groupSet(a.GroupIDs), groupSet(b.GroupIDs))
 }
 
 func groupSet(ids []int) []int {
@@ -289,7 +289,7 @@ func (rn *Runner) rememberReactivated(r *Report) {
 	}
 	var back []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultApplied && strings.EqualFold(c.Status, lm.StatusActive) && !strings.EqualFold(c.User.Status, lm.StatusActive) {
+		if c.Result == ResultApplied && lm.SameStatus(c.Status, lm.StatusActive) && !c.User.HasStatus(lm.StatusActive) {
 			back = append(back, c)
 		}
 	}

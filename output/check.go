@@ -75,7 +75,10 @@ func WriteCheckText(w io.Writer, c hygiene.CheckResult) error {
 	rows = nil
 	for _, rt := range c.RoleTargets {
 		group := rt.Group
-		if !rt.Found {
+		switch {
+		case rt.Refused != "":
+			group += " (none: " + rt.Refused + ")"
+		case !rt.Found:
 			group += " (none)"
 		}
 		rows = append(rows, []string{rt.Role, group})

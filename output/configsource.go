@@ -35,6 +35,8 @@ func WriteConfigsource(w io.Writer, r *hygiene.Report) error {
 		groupName[g.ID] = g.Name
 	}
 	users := finalUsers(r)
+	// By username as bytes, not lm.CompareUsers: the properties are sorted
+	// text, so the portal's line diff of two snapshots is the audit.
 	sort.Slice(users, func(i, j int) bool {
 		if users[i].Username != users[j].Username {
 			return users[i].Username < users[j].Username

@@ -49,6 +49,8 @@ type jsonUser struct {
 	Undo     *jsonStep    `json:"undo,omitempty"`
 	Change   *jsonChange  `json:"change,omitempty"`
 	After    *jsonUserNow `json:"after,omitempty"`
+	// user orders the list (lm.CompareUsers).
+	user *lm.User
 }
 
 type jsonStep struct {
@@ -104,7 +106,7 @@ func WriteJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 		if e, ok := byID[u.ID]; ok {
 			return e
 		}
-		e := &jsonUser{ID: u.ID, Username: u.Username, Status: u.Status}
+		e := &jsonUser{ID: u.ID, Username: u.Username, Status: u.Status, user: u}
 		byID[u.ID] = e
 		return e
 	}
@@ -150,10 +152,8 @@ func WriteJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 		out.Users = append(out.Users, *e)
 	}
 	sort.Slice(out.Users, func(i, j int) bool {
-		if out.Users[i].Username != out.Users[j].Username {
-			return out.Users[i].Username < out.Users[j].Username
-		}
-		return out.Users[i].ID < out.Users[j].ID
+		a, b := &out.Users[i], &out.Users[j]
+		return lm.CompareUsers(a.user, b.user) < 0
 	})
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

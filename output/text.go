@@ -3,6 +3,7 @@ package output
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -210,12 +211,7 @@ func (t *textReport) decisions(keep func(*suspend.Decision) bool) []*suspend.Dec
 	return out
 }
 
-func byUser(a, b *lm.User) bool {
-	if c := lm.CompareNames(a.Username, b.Username); c != 0 {
-		return c < 0
-	}
-	return a.ID < b.ID
-}
+func byUser(a, b *lm.User) bool { return lm.CompareUsers(a, b) < 0 }
 
 func (t *textReport) upcoming() {
 	ds := t.decisions(func(d *suspend.Decision) bool { return d.Outcome == suspend.OutcomeUpcoming })
@@ -312,11 +308,12 @@ func (t *textReport) undo() {
 	if t.r.UndoOf == "" {
 		return
 	}
-	rows := make([][]string, 0, len(t.r.Undo))
-	for _, d := range t.r.Undo {
+	ds := slices.Clone(t.r.Undo)
+	slices.SortStableFunc(ds, func(a, b hygiene.UndoDecision) int { return lm.CompareUsers(a.User, b.User) })
+	rows := make([][]string, 0, len(ds))
+	for _, d := range ds {
 		rows = append(rows, []string{cell(d.User.Username), string(d.Outcome), cell(oneLine(d.Reason))})
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return lm.CompareNames(rows[i][0], rows[j][0]) < 0 })
 	t.table(fmt.Sprintf("Undo of run %s", t.r.UndoOf), "each user of that run", []string{"USER", "UNDO", "REASON"}, rows)
 }
 
