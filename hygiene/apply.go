@@ -42,7 +42,7 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 	deadline := r.Started.Add(r.Policy.TimeBudget)
 	var selected []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			selected = append(selected, c)
 		}
 	}

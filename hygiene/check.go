@@ -151,7 +151,7 @@ func Check(r *Report, in CheckInput) CheckResult {
 		c.attention(f.Line())
 	}
 	switch {
-	case errors.Is(r.Failure, ErrBreaker), errors.Is(r.Failure, ErrUnreadable):
+	case errors.Is(r.Failure, errBreaker), errors.Is(r.Failure, errUnreadable):
 		c.attention("a run would be refused: " + oneLine(r.Failure.Error()))
 	case r.Failure != nil:
 		c.attention("the run would fail: " + oneLine(r.Failure.Error()))
@@ -188,7 +188,7 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 		return
 	}
 	c.Token = &CheckToken{Kind: "lmv1", ManagesUsers: "unknown"}
-	owner := r.TokenOwner()
+	owner := r.tokenOwner()
 	if owner == nil {
 		c.attention("no user carries the access id of this token, so its owner is unknown and not protected from suspension: " +
 			"check --access-id, or protect the token's user with --protect-users")
@@ -207,7 +207,7 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 			continue
 		}
 		known = true
-		if ManagesUsers(ro.Privileges) {
+		if mayManageUsers(ro.Privileges) {
 			c.Token.ManagesUsers = "yes"
 		}
 	}
@@ -228,10 +228,10 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 // role manage users, user groups and roles: every setting, or user access.
 var userAccessObjects = []string{"*", "useraccess", "useraccess.*", "useraccess.admin", "useraccess.role"}
 
-// ManagesUsers reports whether privileges let a role manage users and
+// mayManageUsers reports whether privileges let a role manage users and
 // groups: a "setting" privilege with operation "write" on every setting or
 // on user access.
-func ManagesUsers(privileges []lm.Privilege) bool {
+func mayManageUsers(privileges []lm.Privilege) bool {
 	for _, p := range privileges {
 		if !strings.EqualFold(p.ObjectType, "setting") || !strings.EqualFold(p.Operation, "write") {
 			continue

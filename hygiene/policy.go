@@ -24,7 +24,7 @@ func (p Policy) MarshalJSON() ([]byte, error) {
 	if p.RunsSuspend() {
 		wire.Suspend = &p.Suspend
 	}
-	if p.RunsAssign() {
+	if p.runsAssign() {
 		wire.Assign = &p.Assign
 	}
 	return json.Marshal(wire)

@@ -56,11 +56,11 @@ type Policy struct {
 // RunsSuspend reports whether the run takes the suspend step.
 func (p Policy) RunsSuspend() bool { return p.Command == CommandRun || p.Command == CommandSuspend }
 
-// RunsAssign reports whether the run takes the assign step.
-func (p Policy) RunsAssign() bool { return p.Command == CommandRun || p.Command == CommandAssign }
+// runsAssign reports whether the run takes the assign step.
+func (p Policy) runsAssign() bool { return p.Command == CommandRun || p.Command == CommandAssign }
 
-// ErrBreaker is the run failing because the inactivity breaker tripped.
-var ErrBreaker = errors.New("inactivity breaker tripped")
+// errBreaker is the run failing because the inactivity breaker tripped.
+var errBreaker = errors.New("inactivity breaker tripped")
 
 // Runner runs the hygiene steps against a portal.
 type Runner struct {
@@ -129,7 +129,7 @@ func (rn *Runner) outOfTime(r *Report) bool {
 	}
 	waiting := 0
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			c.Result = ResultPending
 			waiting++
 		}
@@ -309,7 +309,7 @@ func (rn *Runner) plan(r *Report) {
 			}
 		}
 	}
-	if r.Policy.RunsAssign() {
+	if r.Policy.runsAssign() {
 		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
 		r.AssignPlan = &ap
 		for i := range ap.Decisions {
@@ -325,8 +325,8 @@ func (rn *Runner) plan(r *Report) {
 	}
 }
 
-// ErrUnreadable is the run failing because too many users could not be read.
-var ErrUnreadable = errors.New("too many users could not be read")
+// errUnreadable is the run failing because too many users could not be read.
+var errUnreadable = errors.New("too many users could not be read")
 
 // maxUnreadablePercent is the share of unreadable users above which the
 // data is suspect: the portal answers in a shape the tool does not know.
@@ -340,9 +340,9 @@ func (rn *Runner) refuse(r *Report) bool {
 	switch unreadable := r.unreadable(); {
 	case len(r.Users) > 0 && float64(unreadable)*100 > maxUnreadablePercent*float64(len(r.Users)):
 		why = fmt.Errorf("%w: %d of %d users (more than %g%%) could not be read with confidence, so the data is suspect; "+
-			"nothing was written (--log-level warn lists each user and the field)", ErrUnreadable, unreadable, len(r.Users), maxUnreadablePercent)
+			"nothing was written (--log-level warn lists each user and the field)", errUnreadable, unreadable, len(r.Users), maxUnreadablePercent)
 	case r.SuspendPlan != nil && r.SuspendPlan.Tripped:
-		why = fmt.Errorf("%w: %s; nothing was written", ErrBreaker, r.SuspendPlan.TripReason)
+		why = fmt.Errorf("%w: %s; nothing was written", errBreaker, r.SuspendPlan.TripReason)
 	default:
 		return false
 	}
@@ -367,7 +367,7 @@ func (rn *Runner) limit(r *Report) {
 func (rn *Runner) planOnly(r *Report) {
 	var selected []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			c.Result = ResultPlanned
 			selected = append(selected, c)
 			rn.logChange(c)

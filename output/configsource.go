@@ -10,18 +10,18 @@ import (
 	"lm-user-hygiene/lm"
 )
 
-// WriteConfigsource prints a java-properties snapshot of the user directory and
+// writeConfigsource prints a java-properties snapshot of the user directory and
 // the policy in force: the portal's state after the run, with nothing that
 // changes without a real change. It prints nothing when the portal could not
 // be read, so the portal reports a failed collection rather than a false diff.
-func WriteConfigsource(w io.Writer, r *hygiene.Report) error {
+func writeConfigsource(w io.Writer, r *hygiene.Report) error {
 	if !r.Read {
 		return nil
 	}
 	var b strings.Builder
 	b.WriteString("# lm-user-hygiene: users, their status, groups and roles, and the policy in force\n")
 	prop := func(k, v string) {
-		b.WriteString(PropertyKey(k))
+		b.WriteString(propertyKey(k))
 		b.WriteByte('=')
 		b.WriteString(PropertyValue(v))
 		b.WriteByte('\n')
@@ -84,10 +84,10 @@ func joinNames(names []string) string {
 	return strings.Join(escaped, ",")
 }
 
-// PropertyKey escapes a java-properties key: separators, comment starts,
+// propertyKey escapes a java-properties key: separators, comment starts,
 // white space and line breaks are backslash-escaped so any username is one
 // unambiguous key.
-func PropertyKey(s string) string { return escapeProperty(s, true) }
+func propertyKey(s string) string { return escapeProperty(s, true) }
 
 // PropertyValue escapes a java-properties value.
 func PropertyValue(s string) string { return escapeProperty(s, false) }

@@ -7,8 +7,8 @@ import (
 	"lm-user-hygiene/hygiene"
 )
 
-// WriteDatasource prints the key=value lines, always all of them, in order.
-func WriteDatasource(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
+// writeDatasource prints the key=value lines, always all of them, in order.
+func writeDatasource(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 	c := r.Counts(st)
 	var b strings.Builder
 	for _, d := range hygiene.Datapoints {

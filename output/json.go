@@ -76,9 +76,9 @@ type jsonUserNow struct {
 	GroupIDs []int  `json:"group_ids"`
 }
 
-// WriteJSON prints the full plan and result; on failure it still prints an
+// writeJSON prints the full plan and result; on failure it still prints an
 // object with the error.
-func WriteJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
+func writeJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 	out := jsonReport{
 		Success:  r.Failure == nil,
 		DryRun:   !r.Policy.Apply,

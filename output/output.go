@@ -23,13 +23,13 @@ func Write(w io.Writer, f Format, r *hygiene.Report, st hygiene.Stats) error {
 	var err error
 	switch f {
 	case FormatConfigsource:
-		err = WriteConfigsource(w, r)
+		err = writeConfigsource(w, r)
 	case FormatJSON:
-		err = WriteJSON(w, r, st)
+		err = writeJSON(w, r, st)
 	case FormatText:
-		err = WriteText(w, r)
+		err = writeText(w, r)
 	default:
-		err = WriteDatasource(w, r, st)
+		err = writeDatasource(w, r, st)
 	}
 	if err != nil {
 		return fmt.Errorf("writing output: %w", err)

@@ -20,13 +20,13 @@ import (
 // dayLayout is how the text report writes a date.
 const dayLayout = "2006-01-02"
 
-// WriteText prints the report a person reads before turning on --apply:
+// writeText prints the report a person reads before turning on --apply:
 // each change with its reason, the users the rules spare or cannot handle,
 // the settings that name nothing, and the breaker. Columns are aligned,
 // every list is sorted, there is no colour and nothing that varies between
 // two runs over the same portal. A failed run says why in one line and still
 // shows what was planned.
-func WriteText(w io.Writer, r *hygiene.Report) error {
+func writeText(w io.Writer, r *hygiene.Report) error {
 	t := &textReport{r: r, at: r.Started}
 	if !r.Policy.AsOf.IsZero() {
 		t.at = r.Policy.AsOf

@@ -137,7 +137,7 @@ func TestTextRules(t *testing.T) {
 		rn := testRunner(textPortal())
 		rn.MemoryOK = true
 		var b bytes.Buffer
-		if err := WriteText(&b, rn.Run(t.Context(), pol)); err != nil {
+		if err := writeText(&b, rn.Run(t.Context(), pol)); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()

@@ -19,7 +19,7 @@ func TestUndoJSON(t *testing.T) {
 	p.set(100, lm.StatusActive, 1)
 	r := undo(t, p, s, now.Add(time.Hour), hygiene.UndoLast, func(p *hygiene.Policy) { p.Apply = false })
 	var b bytes.Buffer
-	if err := WriteJSON(&b, r, hygiene.Stats{}); err != nil {
+	if err := writeJSON(&b, r, hygiene.Stats{}); err != nil {
 		t.Fatal(err)
 	}
 	var out struct {
@@ -99,7 +99,7 @@ func TestUndoText(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var b strings.Builder
-			if err := WriteText(&b, tc.r); err != nil {
+			if err := writeText(&b, tc.r); err != nil {
 				t.Fatal(err)
 			}
 			out := b.String()
