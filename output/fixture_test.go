@@ -57,6 +57,13 @@ func (p *fakePortal) UpdateUser(_ context.Context, u lm.UserUpdate) (lm.User, er
 	if p.patch != nil {
 		return p.patch(u)
 	}
+	// The portal answers with the whole user, as it has it now.
+	for _, known := range p.users {
+		if known.ID == u.ID {
+			known.Status, known.GroupIDs = u.Status, u.GroupIDs
+			return known, nil
+		}
+	}
 	return lm.User{ID: u.ID, Status: u.Status, GroupIDs: u.GroupIDs}, nil
 }
 
