@@ -173,3 +173,29 @@ func TestTextRules(t *testing.T) {
 		}
 	})
 }
+
+func TestTextListsUsersInTheUserOrder(t *testing.T) {
+	p := textPortal()
+	// Three protected idle users whose names differ only in case, listed
+	// by the portal out of order: the exact spelling, then the id, decide.
+	for i, name := range []string{"breakglass-b", "BREAKGLASS-B", "breakglass-b"} {
+		p.users = append(p.users, lm.User{ID: 400 - i, Username: name, Status: lm.StatusActive,
+			Roles: []lm.Role{{ID: 2, Name: "readonly"}}, GroupIDs: []int{2}, LastLoginOn: now.AddDate(0, 0, -200).Unix()})
+	}
+	rn := testRunner(p)
+	var b bytes.Buffer
+	if err := writeText(&b, rn.Run(t.Context(), textPolicy())); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "breakglass-b") {
+			order = append(order, f[0])
+		}
+	}
+	// BREAKGLASS-B sorts before breakglass-b as bytes; by id alone (399
+	// between 398 and 400) it would come second.
+	if strings.Join(order, ",") != "BREAKGLASS-B,breakglass-b,breakglass-b" {
+		t.Errorf("order %v", order)
+	}
+}
