@@ -1,6 +1,7 @@
 // Package hygiene is one run of the user hygiene over a portal: read the
 // users, groups and roles, plan both steps, cap the changes, apply them (or
-// only plan), and report. The Report it returns is what every output shows.
+// only plan), and report. The Report it returns is what every view in package
+// output shows.
 package hygiene
 
 import (

@@ -1,3 +1,7 @@
+// Package output holds every view of a run's report: the datasource
+// datapoints, the configsource snapshot, the json plan and result, the text
+// report a person reads, check's report and history's list. It decides
+// nothing: the rules and the judgements are the run's (package hygiene).
 package output
 
 import (
