@@ -170,10 +170,8 @@ func printDemoSummary(w io.Writer, r *hygiene.Report, undo *hygiene.Report) {
 	}
 	if r.SuspendPlan != nil {
 		var kept []string
-		for _, d := range r.SuspendPlan.Decisions {
-			switch d.Outcome {
-			case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner,
-				suspend.OutcomeAdminGuard, suspend.OutcomeFutureActivity, suspend.OutcomeNeverLoggedIn:
+		for i := range r.SuspendPlan.Decisions {
+			if d := &r.SuspendPlan.Decisions[i]; r.SuspendPlan.Spares(d) {
 				kept = append(kept, fmt.Sprintf("    %-34s %s", d.User.Username, d.Reason))
 			}
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"lm-user-hygiene/hygiene"
+	"lm-user-hygiene/output"
 	"lm-user-hygiene/state"
 )
 
@@ -77,7 +78,7 @@ func runHistory(cfg *Config, stdout, stderr io.Writer, d deps) int {
 		fmt.Fprintf(stderr, "lm-user-hygiene: history: %v\n", err)
 		return exitFailed
 	}
-	if err := hygiene.WriteHistory(stdout, runs, cfg.Output == outJSON); err != nil {
+	if err := output.WriteHistory(stdout, runs, cfg.Output == outJSON); err != nil {
 		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
 		return exitFailed
 	}

@@ -23,6 +23,7 @@ import (
 
 	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/output"
 	"lm-user-hygiene/state"
 )
 
@@ -75,7 +76,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		}
 	}()
 
-	s := &session{start: d.now(), d: d, stdout: stdout, stderr: errOut, format: hygiene.FormatDatasource}
+	s := &session{start: d.now(), d: d, stdout: stdout, stderr: errOut, format: output.FormatDatasource}
 	cfg, err := loadConfig(ctx, args, env)
 	switch {
 	case err == nil && cfg.Help && cfg.Command == cmdUpcoming:
@@ -91,7 +92,7 @@ func runWith(ctx context.Context, args, environ []string, stdout, stderr io.Writ
 		// upcoming prints nothing but its list: a failure prints nothing.
 		s.format = ""
 	case cfg != nil && slices.Contains([]string{outConfigsource, outJSON, outText}, cfg.Output):
-		s.format = hygiene.Format(cfg.Output)
+		s.format = output.Format(cfg.Output)
 	}
 	if err == nil {
 		s.cfg = cfg
@@ -121,7 +122,7 @@ type session struct {
 	log    *logrus.Entry
 	stdout io.Writer
 	stderr *redactor
-	format hygiene.Format
+	format output.Format
 	client *lm.Client
 }
 
@@ -290,9 +291,9 @@ func openState(cfg *Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout t
 // something needs attention.
 func printCheck(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
 	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: cfg.BaseURL, Bearer: cfg.BearerToken != ""})
-	write := hygiene.WriteCheckText
+	write := output.WriteCheckText
 	if cfg.Output == outJSON {
-		write = hygiene.WriteCheckJSON
+		write = output.WriteCheckJSON
 	}
 	if err := write(stdout, c); err != nil {
 		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
@@ -309,8 +310,8 @@ func printCheck(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
 
 // printReport writes the report in the chosen format to stdout; a failure to
 // write is said on stderr.
-func printReport(stdout, stderr io.Writer, f hygiene.Format, r *hygiene.Report, st hygiene.Stats) {
-	if err := hygiene.Write(stdout, f, r, st); err != nil {
+func printReport(stdout, stderr io.Writer, f output.Format, r *hygiene.Report, st hygiene.Stats) {
+	if err := output.Write(stdout, f, r, st); err != nil {
 		fmt.Fprintf(stderr, "lm-user-hygiene: %v\n", err)
 	}
 }

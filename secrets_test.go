@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm/lmfake"
+	"lm-user-hygiene/output"
 )
 
 // The secrets hold characters that every encoding changes (+ / = & < > { }),
@@ -37,7 +37,7 @@ func leakForms(secret string) []string {
 		hex.EncodeToString([]byte(secret)),
 		strings.Trim(string(quoted), `"`),
 		strings.Trim(fmt.Sprintf("%q", secret), `"`),
-		hygiene.PropertyValue(secret),
+		output.PropertyValue(secret),
 		secret[:16],
 		secret[len(secret)-16:],
 	}

@@ -21,7 +21,7 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
 	for i := range users {
 		d := p.decide(&users[i])
-		if d.Outcome != OutcomeUnreadable && users[i].Status == lm.StatusActive && p.inSuspendedGroup(&users[i]) {
+		if d.Outcome != OutcomeUnreadable && users[i].HasStatus(lm.StatusActive) && p.inSuspendedGroup(&users[i]) {
 			plan.Reactivated++
 		}
 		switch d.Outcome {
@@ -39,30 +39,17 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 		if ra, rb := a.Action == ActionRegroup, b.Action == ActionRegroup; ra != rb {
 			return ra
 		}
-		return userLess(a.User, b.User)
+		return lm.CompareUsers(a.User, b.User) < 0
 	})
 	return plan
-}
-
-// userLess orders by username as people read it (case-insensitively), with
-// the exact spelling and then the id as tie-breakers so the order never
-// depends on the order the API listed users in.
-func userLess(a, b *lm.User) bool {
-	if c := lm.CompareNames(a.Username, b.Username); c != 0 {
-		return c < 0
-	}
-	if a.Username != b.Username {
-		return a.Username < b.Username
-	}
-	return a.ID < b.ID
 }
 
 type planner struct {
 	opts      Options
 	exclude   map[int]bool
 	groupByID map[int]lm.Group
-	// groups sorted by id, so that if the portal ever holds two groups whose
-	// names differ only in case, the oldest one wins every time.
+	// groups sorted by id; lm.FindGroup picks among groups whose names
+	// differ only in case.
 	groups     []lm.Group
 	roleNames  map[int]string
 	roleGroups map[string]string // keys lower-cased
@@ -105,15 +92,8 @@ func newPlanner(groups []lm.Group, roles []lm.Role, opts Options, exclude map[in
 	return p
 }
 
-// findGroup looks a group up by name, case-insensitively.
-func (p *planner) findGroup(name string) (lm.Group, bool) {
-	for _, g := range p.groups {
-		if lm.SameName(g.Name, name) {
-			return g, true
-		}
-	}
-	return lm.Group{}, false
-}
+// findGroup looks a group up by name (lm.FindGroup).
+func (p *planner) findGroup(name string) (lm.Group, bool) { return lm.FindGroup(p.groups, name) }
 
 func (p *planner) isPlaceholder(name string) bool { return lm.SameName(name, p.opts.UngroupedGroup) }
 func (p *planner) isSuspended(name string) bool   { return lm.SameName(name, p.opts.SuspendedGroup) }
@@ -181,10 +161,10 @@ func (p *planner) decide(u *lm.User) Decision {
 		d.Outcome = OutcomeUnreadable
 		d.Reason = p.reasons.Join("could not be read with confidence (", u.Unreadable, "): assign leaves it alone")
 		return d
-	case u.Status == lm.StatusSuspended:
+	case u.HasStatus(lm.StatusSuspended):
 		d.Outcome, d.Reason = OutcomeSuspended, "suspended: assign never touches suspended users"
 		return d
-	case u.Status != lm.StatusActive:
+	case !u.HasStatus(lm.StatusActive):
 		d.Outcome, d.Reason = OutcomeSuspended, p.reasons.Join(fmt.Sprintf("status %q is not active: assign only regroups active users", u.Status))
 		return d
 	case p.exclude[u.ID]:

@@ -54,10 +54,6 @@ func SettingFindings(groups []lm.Group, roles []lm.Role, opts Options) []Finding
 }
 
 func hasGroup(groups []lm.Group, name string) bool {
-	for _, g := range groups {
-		if lm.SameName(g.Name, name) {
-			return true
-		}
-	}
-	return false
+	_, ok := lm.FindGroup(groups, name)
+	return ok
 }

@@ -1,6 +1,7 @@
 package assign
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
@@ -99,4 +100,16 @@ func validateRoleGroups(m map[string]string) error {
 		byLower[low] = k
 	}
 	return nil
+}
+
+// MarshalJSON is the options' one wire form, as the json output, the
+// configsource output and the journal's policy digest show them: the fields
+// a person sets, the role map empty rather than null.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type plain Options
+	p := plain(o)
+	if p.RoleGroups == nil {
+		p.RoleGroups = map[string]string{}
+	}
+	return json.Marshal(p)
 }

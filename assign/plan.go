@@ -20,19 +20,21 @@ const (
 type Options struct {
 	// RoleGroups maps a role name to a group name; names compare
 	// case-insensitively. A role not listed maps to the group of its own name.
-	RoleGroups     map[string]string
-	Scope          string
-	UngroupedGroup string
-	SuspendedGroup string
-	CreateGroups   bool
+	RoleGroups     map[string]string `json:"role_groups"`
+	Scope          string            `json:"scope"`
+	UngroupedGroup string            `json:"ungrouped_group"`
+	// SuspendedGroup is the suspend step's setting (suspend.Options), so
+	// the wire form leaves it there.
+	SuspendedGroup string `json:"-"`
+	CreateGroups   bool   `json:"create_groups"`
 	// SSOCreatedBy (--sso-created-by), when set, replaces the whole test of
 	// which createdBy counts as SSO: a value matching it does, any other not.
-	SSOCreatedBy *regexp.Regexp
+	SSOCreatedBy *regexp.Regexp `json:"sso_created_by,omitempty"`
 	// HaveState tells whether the run keeps lifecycle memory (as
 	// suspend.Options.HaveState). With it a reactivated user is regrouped
 	// whatever its activity, since the memory keeps the suspend step from
 	// suspending it again at once.
-	HaveState bool
+	HaveState bool `json:"-"`
 	// InactiveCutoff is the suspend step's cutoff: the rules' clock minus
 	// --inactive-days, i.e. suspend.Plan.Cutoff (the run computes it the same
 	// way when the suspend step does not run). Without state the suspended
@@ -40,10 +42,10 @@ type Options struct {
 	// latest activity (by Activity) is before it keeps its groups until it
 	// is active again. The zero time counts every reactivated user as idle:
 	// without state and without a cutoff none is regrouped.
-	InactiveCutoff time.Time
+	InactiveCutoff time.Time `json:"-"`
 	// Activity is --activity as the suspend step reads it
 	// (suspend.ActivityAny or suspend.ActivityLogin; empty: any).
-	Activity string
+	Activity string `json:"-"`
 }
 
 // Action is what the plan does to a user.

@@ -42,14 +42,14 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 	deadline := r.Started.Add(r.Policy.TimeBudget)
 	var selected []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			selected = append(selected, c)
 		}
 	}
 	// The rate-limit pacing works on the wall clock: a write whose window
 	// stays closed past the budget is not sent, and waits for the next run.
 	ctx = lm.WithSendBy(ctx, time.Now().Add(deadline.Sub(rn.Now())))
-	created := rn.createGroups(ctx, r, deadline, missingGroups(selected))
+	created := rn.createGroups(ctx, r, deadline, MissingGroups(selected))
 	kind := state.KindRun
 	if r.UndoOf != "" {
 		kind = state.KindUndo
@@ -283,8 +283,8 @@ func (rn *Runner) logChange(c *Change) {
 	}
 }
 
-// missingGroups lists, once each and sorted, the groups the changes need created.
-func missingGroups(changes []*Change) []string {
+// MissingGroups lists, once each and sorted, the groups the changes need created.
+func MissingGroups(changes []*Change) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, c := range changes {

@@ -30,8 +30,8 @@ func (k Kind) String() string { return kindNames[k] }
 type Result int
 
 const (
-	// ResultNone is a change not yet decided on.
-	ResultNone Result = iota
+	// resultNone is a change not yet decided on.
+	resultNone Result = iota
 	// ResultPlanned is a change a plan run would make.
 	ResultPlanned
 	ResultApplied
@@ -43,7 +43,7 @@ const (
 	ResultBlocked
 )
 
-var resultNames = [...]string{ResultNone: "", ResultPlanned: "planned", ResultApplied: "applied",
+var resultNames = [...]string{resultNone: "", ResultPlanned: "planned", ResultApplied: "applied",
 	ResultFailed: "failed", ResultPending: "pending", ResultBlocked: "blocked"}
 
 // String is the result as logs and the json output spell it.

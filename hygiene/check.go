@@ -1,14 +1,11 @@
 package hygiene
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 
 	"lm-user-hygiene/assign"
 	"lm-user-hygiene/lm"
@@ -45,8 +42,6 @@ type CheckResult struct {
 	// Plan is the counts of the plan, by datapoint name.
 	Plan    map[string]int `json:"plan,omitempty"`
 	Breaker *CheckBreaker  `json:"breaker,omitempty"`
-	// planOrder keeps the datapoints' order for the text.
-	planOrder []string
 }
 
 // planCounts are the datapoints check shows as the plan's counts.
@@ -56,6 +51,10 @@ var planCounts = map[string]bool{
 	"future_activity": true, "unmapped": true, "assign_out_of_scope": true, "reactivated_kept": true,
 	"users_unreadable": true, "config_warnings": true,
 }
+
+// PlanGroupsToCreate is check's count of the groups a run would create,
+// beside the datapoints of the plan.
+const PlanGroupsToCreate = "groups_to_create"
 
 // CheckBreaker is the inactivity breaker's ratio against its limit.
 type CheckBreaker struct {
@@ -113,6 +112,9 @@ type CheckRoleTarget struct {
 	Role  string `json:"role"`
 	Group string `json:"group"`
 	Found bool   `json:"found"`
+	// Refused says why the holders are never moved into the group (the
+	// placeholder or the suspended group); empty when it is only missing.
+	Refused string `json:"refused,omitempty"`
 }
 
 // CheckUnreadable is a user that could not be read with confidence.
@@ -143,12 +145,13 @@ func Check(r *Report, in CheckInput) CheckResult {
 	c.CreatedBy = creators(r)
 	c.checkGroups(r)
 	c.RoleTargets = roleTargets(r)
+	c.checkClashes(r)
 	c.checkUsers(r, counts)
 	for _, f := range r.Findings {
 		c.attention(f.Line())
 	}
 	switch {
-	case errors.Is(r.Failure, ErrBreaker), errors.Is(r.Failure, ErrUnreadable):
+	case errors.Is(r.Failure, errBreaker), errors.Is(r.Failure, errUnreadable):
 		c.attention("a run would be refused: " + oneLine(r.Failure.Error()))
 	case r.Failure != nil:
 		c.attention("the run would fail: " + oneLine(r.Failure.Error()))
@@ -164,11 +167,9 @@ func Check(r *Report, in CheckInput) CheckResult {
 		}
 		if n, err := strconv.Atoi(d.Value(&counts)); err == nil {
 			c.Plan[d.Name] = n
-			c.planOrder = append(c.planOrder, d.Name)
 		}
 	}
-	c.Plan["groups_to_create"] = len(r.GroupsPlanned)
-	c.planOrder = append(c.planOrder, "groups_to_create")
+	c.Plan[PlanGroupsToCreate] = len(r.GroupsPlanned)
 	if sp := r.SuspendPlan; sp != nil {
 		c.Breaker = &CheckBreaker{InactiveFound: sp.InactiveFound, Considered: sp.Considered,
 			MaxPercent: r.Policy.Suspend.MaxSuspendPercent, Tripped: sp.Tripped}
@@ -187,7 +188,7 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 		return
 	}
 	c.Token = &CheckToken{Kind: "lmv1", ManagesUsers: "unknown"}
-	owner := r.TokenOwner()
+	owner := r.tokenOwner()
 	if owner == nil {
 		c.attention("no user carries the access id of this token, so its owner is unknown and not protected from suspension: " +
 			"check --access-id, or protect the token's user with --protect-users")
@@ -206,7 +207,7 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 			continue
 		}
 		known = true
-		if ManagesUsers(ro.Privileges) {
+		if mayManageUsers(ro.Privileges) {
 			c.Token.ManagesUsers = "yes"
 		}
 	}
@@ -227,10 +228,10 @@ func (c *CheckResult) checkToken(r *Report, in CheckInput) {
 // role manage users, user groups and roles: every setting, or user access.
 var userAccessObjects = []string{"*", "useraccess", "useraccess.*", "useraccess.admin", "useraccess.role"}
 
-// ManagesUsers reports whether privileges let a role manage users and
+// mayManageUsers reports whether privileges let a role manage users and
 // groups: a "setting" privilege with operation "write" on every setting or
 // on user access.
-func ManagesUsers(privileges []lm.Privilege) bool {
+func mayManageUsers(privileges []lm.Privilege) bool {
 	for _, p := range privileges {
 		if !strings.EqualFold(p.ObjectType, "setting") || !strings.EqualFold(p.Operation, "write") {
 			continue
@@ -291,25 +292,12 @@ func creators(r *Report) []CheckCreator {
 	return out
 }
 
-// findGroup is the group named name, the oldest of any that differ only in
-// case, as the steps pick it.
-func findGroup(groups []lm.Group, name string) (lm.Group, bool) {
-	var found lm.Group
-	ok := false
-	for _, g := range groups {
-		if lm.SameName(g.Name, name) && (!ok || g.ID < found.ID) {
-			found, ok = g, true
-		}
-	}
-	return found, ok
-}
-
 func (c *CheckResult) checkGroups(r *Report) {
 	for _, s := range []struct{ setting, name string }{
 		{"--ungrouped-group", r.Policy.Assign.UngroupedGroup},
 		{"--suspended-group", r.Policy.Suspend.SuspendedGroup},
 	} {
-		g, ok := findGroup(r.Groups, s.name)
+		g, ok := lm.FindGroup(r.Groups, s.name)
 		c.Groups = append(c.Groups, CheckGroup{Setting: s.setting, Name: s.name, Found: ok, ID: g.ID})
 		if ok {
 			continue
@@ -322,28 +310,40 @@ func (c *CheckResult) checkGroups(r *Report) {
 	}
 }
 
-// roleTargets is, for each role, the group its holders are regrouped into
-// (--role-groups, else the role's own name) and whether it exists.
+// roleTargets is, for each role, the group its holders are regrouped into,
+// as the assign step resolves it.
 func roleTargets(r *Report) []CheckRoleTarget {
-	keys := make([]string, 0, len(r.Policy.Assign.RoleGroups))
-	for k := range r.Policy.Assign.RoleGroups {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var out []CheckRoleTarget
-	for _, ro := range r.Roles {
-		target := ro.Name
-		for _, k := range keys {
-			if lm.SameName(k, ro.Name) {
-				target = strings.TrimSpace(r.Policy.Assign.RoleGroups[k])
-				break
-			}
-		}
-		_, ok := findGroup(r.Groups, target)
-		out = append(out, CheckRoleTarget{Role: ro.Name, Group: target, Found: ok})
+	for _, rt := range assign.RoleTargets(r.Groups, r.Roles, r.Policy.Assign) {
+		out = append(out, CheckRoleTarget{Role: rt.Role, Group: rt.Group, Found: rt.Found, Refused: rt.Refused})
 	}
-	sort.Slice(out, func(i, j int) bool { return lm.CompareNames(out[i].Role, out[j].Role) < 0 })
 	return out
+}
+
+// checkClashes reports each group a setting or a role target names that
+// the portal holds more than once, in names that differ only in case: the
+// run uses the one lm.FindGroup picks, which may not be the one meant.
+func (c *CheckResult) checkClashes(r *Report) {
+	names := []string{r.Policy.Suspend.SuspendedGroup, r.Policy.Assign.UngroupedGroup}
+	for _, rt := range c.RoleTargets {
+		names = append(names, rt.Group)
+	}
+	seen := map[string]bool{}
+	for _, name := range names {
+		same := lm.GroupsNamed(r.Groups, name)
+		if name == "" || len(same) < 2 || seen[strings.ToLower(name)] {
+			continue
+		}
+		seen[strings.ToLower(name)] = true
+		used, _ := lm.FindGroup(r.Groups, name)
+		spelled := make([]string, len(same))
+		for i, g := range same {
+			spelled[i] = fmt.Sprintf("%s (id %d)", strconv.Quote(g.Name), g.ID)
+		}
+		c.attention(fmt.Sprintf("the portal has %d groups named %s in names that differ only in case (%s): the run uses %s (id %d); "+
+			"rename or remove the others so the name means one group", len(same), strconv.Quote(name), strings.Join(spelled, ", "),
+			strconv.Quote(used.Name), used.ID))
+	}
 }
 
 func (c *CheckResult) checkUsers(r *Report, counts Counts) {
@@ -377,111 +377,15 @@ func (c *CheckResult) checkUsers(r *Report, counts Counts) {
 	}
 }
 
-// WriteCheckJSON prints the check as one JSON object.
-func WriteCheckJSON(w io.Writer, c CheckResult) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(c)
-}
-
-// WriteCheckText prints the check for a person: what needs attention first,
-// one line each, then what the tool sees.
-func WriteCheckText(w io.Writer, c CheckResult) error {
-	t := &textReport{}
-	t.line("Portal: %s", c.Portal)
-	if c.Error != "" {
-		t.line("FAILED: the portal could not be read: %s", c.Error)
-		_, err := io.WriteString(w, t.b.String())
-		return err
-	}
-	if c.Attention {
-		t.line("Needs attention (%d):", len(c.Findings))
-		for _, f := range c.Findings {
-			t.line("  - %s", f)
-		}
-	} else {
-		t.line("Needs attention: nothing")
-	}
-	if len(c.Notes) > 0 {
-		t.line("Notes (%d):", len(c.Notes))
-		for _, n := range c.Notes {
-			t.line("  - %s", n)
-		}
-	}
-	if tok := c.Token; tok != nil {
-		owner := tok.Owner
-		if owner == "" {
-			owner = "unknown"
-		}
-		t.line("\nToken: %s, owner %s, roles %s, may manage users and groups: %s",
-			tok.Kind, cell(owner), cell(strings.Join(tok.Roles, ",")), tok.ManagesUsers)
-	}
-	if u := c.Users; u != nil {
-		t.line("Users: %d: %d active, %d suspended, %d API-only, %d unreadable", u.Total, u.Active, u.Suspended, u.APIOnly, u.Unreadable)
-	}
-	var rows [][]string
-	for _, ts := range c.Timestamps {
-		rows = append(rows, []string{ts.Field, strconv.Itoa(ts.Seconds), strconv.Itoa(ts.Milliseconds), strconv.Itoa(ts.Zero)})
-	}
-	t.table("Timestamp units", "values per field", []string{"FIELD", "SECONDS", "MILLISECONDS", "ZERO"}, rows)
-	rows = nil
-	for _, cr := range c.CreatedBy {
-		rows = append(rows, []string{cr.Value, strconv.Itoa(cr.Users), yesNo(cr.SSO)})
-	}
-	t.table("Created by", "counts as SSO for --assign-scope sso", []string{"CREATED BY", "USERS", "SSO"}, rows)
-	rows = nil
-	for _, g := range c.Groups {
-		found := "not found"
-		if g.Found {
-			found = "id " + strconv.Itoa(g.ID)
-		}
-		rows = append(rows, []string{g.Setting, g.Name, found})
-	}
-	t.table("Groups", "the settings name", []string{"SETTING", "GROUP", "FOUND"}, rows)
-	rows = nil
-	for _, rt := range c.RoleTargets {
-		group := rt.Group
-		if !rt.Found {
-			group += " (none)"
-		}
-		rows = append(rows, []string{rt.Role, group})
-	}
-	t.table("Role targets", "the group each role's holders are regrouped into", []string{"ROLE", "GROUP"}, rows)
-	rows = nil
-	for _, u := range c.Unreadable {
-		rows = append(rows, []string{strconv.Itoa(u.ID), u.Username, u.Field})
-	}
-	t.table("Unreadable", "left alone", []string{"ID", "USER", "FIELD"}, rows)
-	if len(c.planOrder) > 0 {
-		t.line("\nPlan (what a run would do now):")
-		tw := tabwriter.NewWriter(&t.b, 0, 0, 2, ' ', 0)
-		for _, name := range c.planOrder {
-			fmt.Fprintf(tw, "  %s\t%d\n", name, c.Plan[name])
-		}
-		tw.Flush()
-	}
-	if b := c.Breaker; b != nil {
-		state := "not tripped"
-		if b.Tripped {
-			state = "TRIPPED"
-		}
-		t.line("Breaker: %s: %s", breakerRatio(b.InactiveFound, b.Considered, b.MaxPercent), state)
-	}
-	_, err := io.WriteString(w, t.b.String())
-	return err
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
 // users is "1 user" or "n users".
 func users(n int) string {
 	if n == 1 {
 		return "1 user"
 	}
 	return strconv.Itoa(n) + " users"
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
 }

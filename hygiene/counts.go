@@ -2,7 +2,6 @@ package hygiene
 
 import (
 	"strconv"
-	"time"
 
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/suspend"
@@ -106,11 +105,12 @@ func (r *Report) Counts(st Stats) Counts {
 	if r.Read {
 		c.UsersTotal = len(r.Users)
 		c.UsersUnreadable = r.unreadable()
-		for _, u := range r.Users {
-			switch u.Status {
-			case lm.StatusActive:
+		for i := range r.Users {
+			u := &r.Users[i]
+			switch {
+			case u.HasStatus(lm.StatusActive):
 				c.UsersActive++
-			case lm.StatusSuspended:
+			case u.HasStatus(lm.StatusSuspended):
 				c.UsersSuspended++
 			}
 			if u.APIOnly {
@@ -152,12 +152,12 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 	if sp.Tripped {
 		c.BreakerTripped = 1
 	}
-	for _, d := range sp.Decisions {
+	for i := range sp.Decisions {
+		d := &sp.Decisions[i]
+		if sp.Protects(d) {
+			c.ProtectedSkipped++
+		}
 		switch d.Outcome {
-		case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner, suspend.OutcomeAdminGuard:
-			if inactiveAt(d, sp.Cutoff) {
-				c.ProtectedSkipped++
-			}
 		case suspend.OutcomeFutureActivity:
 			c.FutureActivity++
 		case suspend.OutcomeNeverLoggedIn:
@@ -168,10 +168,4 @@ func (c *Counts) countSuspend(sp *suspend.Plan) {
 			}
 		}
 	}
-}
-
-// inactiveAt reports whether a protected user would have been suspended for
-// inactivity had it not been protected.
-func inactiveAt(d suspend.Decision, cutoff time.Time) bool {
-	return d.LastActive().IsZero() || d.LastActive().Before(cutoff)
 }

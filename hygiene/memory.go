@@ -1,9 +1,6 @@
 package hygiene
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"errors"
 
 	"lm-user-hygiene/state"
@@ -147,11 +144,4 @@ func (j *journal) outcome(seq uint64, c *Change) {
 	if err := j.rn.Memory.Outcome(j.runID, seq, o); err != nil {
 		j.rn.stateFailed(j.r, "cannot journal a change's outcome", err)
 	}
-}
-
-// policyDigest identifies the policy a run applied, for the journal.
-func policyDigest(p Policy) string {
-	b, _ := json.Marshal(jsonPolicyOf(p))
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:8])
 }

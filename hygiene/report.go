@@ -1,6 +1,8 @@
 package hygiene
 
 import (
+	"fmt"
+	"strconv"
 	"time"
 
 	"lm-user-hygiene/assign"
@@ -68,6 +70,12 @@ type Finding struct {
 	Fix     string // what to do
 }
 
+// Line is the finding in one line: the setting, the entry, what is wrong and
+// the fix.
+func (f Finding) Line() string {
+	return fmt.Sprintf("%s %s %s: %s", f.Setting, strconv.Quote(f.Entry), f.Problem, f.Fix)
+}
+
 // findSettingMisses checks every setting that names users, roles or groups
 // against what the run read, whatever the command: a typo in a break-glass
 // entry must be loud long before the account is due.
@@ -96,40 +104,4 @@ func (r *Report) unreadable() int {
 type Stats struct {
 	Requests, Retries int64
 	Duration          time.Duration
-}
-
-// finalUsers is the portal's users as they stand after the run: the users
-// read, with each applied change's answer in place.
-func (r *Report) finalUsers() []lm.User {
-	out := append([]lm.User(nil), r.Users...)
-	index := make(map[int]int, len(out))
-	for i, u := range out {
-		index[u.ID] = i
-	}
-	for _, c := range r.Changes {
-		// After is the portal's answer: the change applied, or a mismatch.
-		if c.After != nil {
-			if i, ok := index[c.User.ID]; ok {
-				out[i] = *c.After
-			}
-		}
-	}
-	return out
-}
-
-// finalGroups is the portal's groups after the run.
-func (r *Report) finalGroups() []lm.Group {
-	out := append([]lm.Group(nil), r.Groups...)
-	for _, g := range r.GroupsCreated {
-		exists := false
-		for _, h := range out {
-			if h.ID == g.ID {
-				exists = true
-			}
-		}
-		if !exists {
-			out = append(out, g)
-		}
-	}
-	return out
 }

@@ -1,6 +1,7 @@
 package hygiene
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -128,14 +129,14 @@ func TestARefusedRunRecordsNothingInTheStateFile(t *testing.T) {
 		policy func(*Policy)
 		want   error
 	}{
-		{"the breaker tripped", func() *fakePortal { return idlePortal(5) }, func(p *Policy) { p.Suspend.MaxSuspendPercent = 20 }, ErrBreaker},
+		{"the breaker tripped", func() *fakePortal { return idlePortal(5) }, func(p *Policy) { p.Suspend.MaxSuspendPercent = 20 }, errBreaker},
 		{"too many users could not be read", func() *fakePortal {
 			p := idlePortal(5)
 			for i := range 2 {
 				p.users[i].Unreadable = "adminGroupIds null"
 			}
 			return p
-		}, nil, ErrUnreadable},
+		}, nil, errUnreadable},
 	}
 	for _, tt := range tests {
 		for _, apply := range []bool{false, true} {
@@ -256,4 +257,11 @@ func TestAUserWithoutRolesIsNeverChanged(t *testing.T) {
 			}
 		})
 	}
+}
+
+// unreachable is a portal that cannot be read.
+type unreachable struct{ *fakePortal }
+
+func (unreachable) Users(context.Context) ([]lm.User, error) {
+	return nil, errors.New("GET /setting/admins: dial tcp: connection refused")
 }

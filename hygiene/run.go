@@ -1,13 +1,13 @@
 // Package hygiene is one run of the user hygiene over a portal: read the
 // users, groups and roles, plan both steps, cap the changes, apply them (or
-// only plan), and report. The Report it returns is what every output shows.
+// only plan), and report. The Report it returns is what every view in package
+// output shows.
 package hygiene
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -42,25 +42,25 @@ const (
 
 // Policy is the validated configuration of a run.
 type Policy struct {
-	Command    Command
-	Apply      bool
-	MaxChanges int
-	TimeBudget time.Duration
+	Command    Command       `json:"-"`
+	Apply      bool          `json:"apply"`
+	MaxChanges int           `json:"max_changes"`
+	TimeBudget time.Duration `json:"time_budget"`
 	// AsOf, when set, is the end of the --as-of day: the rules are evaluated
 	// then, as if the tool had run every day until then; plan only.
-	AsOf    time.Time
-	Suspend suspend.Options
-	Assign  assign.Options
+	AsOf    time.Time       `json:"-"`
+	Suspend suspend.Options `json:"suspend"`
+	Assign  assign.Options  `json:"assign"`
 }
 
 // RunsSuspend reports whether the run takes the suspend step.
 func (p Policy) RunsSuspend() bool { return p.Command == CommandRun || p.Command == CommandSuspend }
 
-// RunsAssign reports whether the run takes the assign step.
-func (p Policy) RunsAssign() bool { return p.Command == CommandRun || p.Command == CommandAssign }
+// runsAssign reports whether the run takes the assign step.
+func (p Policy) runsAssign() bool { return p.Command == CommandRun || p.Command == CommandAssign }
 
-// ErrBreaker is the run failing because the inactivity breaker tripped.
-var ErrBreaker = errors.New("inactivity breaker tripped")
+// errBreaker is the run failing because the inactivity breaker tripped.
+var errBreaker = errors.New("inactivity breaker tripped")
 
 // Runner runs the hygiene steps against a portal.
 type Runner struct {
@@ -134,7 +134,7 @@ func (rn *Runner) outOfTime(r *Report) bool {
 	}
 	waiting := 0
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			c.Result = ResultPending
 			waiting++
 		}
@@ -246,15 +246,11 @@ func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
 // withAuthHint adds to a refused credential what the admin should check: the
 // portal's own message only says that it refused.
 func withAuthHint(err error) error {
-	var apiErr *lm.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	switch apiErr.StatusCode {
-	case http.StatusUnauthorized:
+	switch {
+	case lm.IsUnauthorized(err):
 		return fmt.Errorf("%w; authentication failed: check the access id and access key (or the bearer token), "+
 			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)", err)
-	case http.StatusForbidden:
+	case lm.IsForbidden(err):
 		return fmt.Errorf("%w; the token lacks a permission: check that its user's role may view and manage users and user groups", err)
 	}
 	return err
@@ -314,7 +310,7 @@ func (rn *Runner) plan(r *Report) {
 			}
 		}
 	}
-	if r.Policy.RunsAssign() {
+	if r.Policy.runsAssign() {
 		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
 		r.AssignPlan = &ap
 		for i := range ap.Decisions {
@@ -330,8 +326,8 @@ func (rn *Runner) plan(r *Report) {
 	}
 }
 
-// ErrUnreadable is the run failing because too many users could not be read.
-var ErrUnreadable = errors.New("too many users could not be read")
+// errUnreadable is the run failing because too many users could not be read.
+var errUnreadable = errors.New("too many users could not be read")
 
 // maxUnreadablePercent is the share of unreadable users above which the
 // data is suspect: the portal answers in a shape the tool does not know.
@@ -345,9 +341,9 @@ func (rn *Runner) refuse(r *Report) bool {
 	switch unreadable := r.unreadable(); {
 	case len(r.Users) > 0 && float64(unreadable)*100 > maxUnreadablePercent*float64(len(r.Users)):
 		why = fmt.Errorf("%w: %d of %d users (more than %g%%) could not be read with confidence, so the data is suspect; "+
-			"nothing was written (--log-level warn lists each user and the field)", ErrUnreadable, unreadable, len(r.Users), maxUnreadablePercent)
+			"nothing was written (--log-level warn lists each user and the field)", errUnreadable, unreadable, len(r.Users), maxUnreadablePercent)
 	case r.SuspendPlan != nil && r.SuspendPlan.Tripped:
-		why = fmt.Errorf("%w: %s; nothing was written", ErrBreaker, r.SuspendPlan.TripReason)
+		why = fmt.Errorf("%w: %s; nothing was written", errBreaker, r.SuspendPlan.TripReason)
 	default:
 		return false
 	}
@@ -372,14 +368,14 @@ func (rn *Runner) limit(r *Report) {
 func (rn *Runner) planOnly(r *Report) {
 	var selected []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultNone {
+		if c.Result == resultNone {
 			c.Result = ResultPlanned
 			selected = append(selected, c)
 			rn.logChange(c)
 		}
 	}
 	rn.logPending(r)
-	r.GroupsPlanned = missingGroups(selected)
+	r.GroupsPlanned = MissingGroups(selected)
 	for _, name := range r.GroupsPlanned {
 		rn.Log.WithField("group", name).Info("would create user group")
 	}

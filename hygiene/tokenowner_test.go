@@ -41,8 +41,8 @@ func TestTokenOwnerUnknown(t *testing.T) {
 			if n != tc.warnings {
 				t.Errorf("%d token-owner warnings, want %d", n, tc.warnings)
 			}
-			if owner := r.TokenOwner(); (owner != nil) != tc.owned {
-				t.Errorf("TokenOwner = %v, want owned %v", owner, tc.owned)
+			if owner := r.tokenOwner(); (owner != nil) != tc.owned {
+				t.Errorf("tokenOwner = %v, want owned %v", owner, tc.owned)
 			}
 		})
 	}

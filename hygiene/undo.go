@@ -20,12 +20,14 @@ import (
 type Journal interface {
 	History() ([]state.RunSummary, error)
 	Entries(runID string) ([]state.Entry, error)
+	// LastRunWithChanges is the run "undo last" means.
+	LastRunWithChanges() (state.RunSummary, bool, error)
 }
 
 var _ Journal = (*state.Store)(nil)
 
 // UndoLast is the RUN of "undo last": the latest run of kind run that
-// applied changes.
+// applied changes (state.Store.LastRunWithChanges).
 const UndoLast = "last"
 
 // UndoTarget is the run an undo puts back, with its journaled changes.
@@ -52,11 +54,8 @@ func FindUndoTarget(j Journal, run string) (UndoTarget, error) {
 		found  bool
 	)
 	if strings.EqualFold(run, UndoLast) {
-		for _, r := range slices.Backward(runs) {
-			if r.Kind == state.KindRun && r.Applied > 0 {
-				target, found = r, true
-				break
-			}
+		if target, found, err = j.LastRunWithChanges(); err != nil {
+			return UndoTarget{}, err
 		}
 		if !found {
 			return UndoTarget{}, fmt.Errorf("undo last: no run in the journal applied a change (history lists the runs): %w", state.ErrUnknownRun)
@@ -236,7 +235,7 @@ func leftBy(e state.Entry) state.UserState {
 
 // sameState compares status (in any case) and groups (as sets).
 func sameState(a, b state.UserState) bool {
-	return strings.EqualFold(a.Status, b.Status) && slices.Equal(groupSet(a.GroupIDs), groupSet(b.GroupIDs))
+	return lm.SameStatus(a.Status, b.Status) && slices.Equal(groupSet(a.GroupIDs), groupSet(b.GroupIDs))
 }
 
 func groupSet(ids []int) []int {
@@ -289,7 +288,7 @@ func (rn *Runner) rememberReactivated(r *Report) {
 	}
 	var back []*Change
 	for _, c := range r.Changes {
-		if c.Result == ResultApplied && strings.EqualFold(c.Status, lm.StatusActive) && !strings.EqualFold(c.User.Status, lm.StatusActive) {
+		if c.Result == ResultApplied && lm.SameStatus(c.Status, lm.StatusActive) && !c.User.HasStatus(lm.StatusActive) {
 			back = append(back, c)
 		}
 	}

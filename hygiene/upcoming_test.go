@@ -247,12 +247,12 @@ func TestUpcomingNeverAnEmptyListByAccident(t *testing.T) {
 	}{
 		{"a portal that cannot be read gives its failure", noticeUnreadable{noticePortal(idle(3)...)}, nil, nil},
 		{"a tripped breaker gives no list", noticePortal(append(idle(1), lm.User{Username: "due", LastLoginOn: ago(200 * dayLength)})...),
-			func(p *Policy) { p.Suspend.MaxSuspendPercent = 10 }, ErrBreaker},
+			func(p *Policy) { p.Suspend.MaxSuspendPercent = 10 }, errBreaker},
 		{"too many unreadable users give no list", func() Portal {
 			p := noticePortal(idle(3)...)
 			p.users[0].Unreadable = `roles null`
 			return p
-		}(), nil, ErrUnreadable},
+		}(), nil, errUnreadable},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

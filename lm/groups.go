@@ -126,10 +126,8 @@ func (c *Client) existingGroup(ctx context.Context, name string, conflict error)
 	if err != nil {
 		return Group{}, fmt.Errorf("group %q already exists but the groups cannot be read: %w", name, err)
 	}
-	for _, g := range groups {
-		if SameName(g.Name, name) {
-			return g, nil
-		}
+	if g, ok := FindGroup(groups, name); ok {
+		return g, nil
 	}
 	return Group{}, fmt.Errorf("the portal says group %q exists, but no group of that name is listed: %w", name, conflict)
 }

@@ -1,6 +1,7 @@
 package suspend
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -58,4 +59,21 @@ func ParseList(s string) []string {
 		}
 	}
 	return items
+}
+
+// MarshalJSON is the options' one wire form, as the json output, the
+// configsource output and the journal's policy digest show them: the fields
+// a person sets, lists empty rather than null.
+func (o Options) MarshalJSON() ([]byte, error) {
+	type plain Options
+	p := plain(o)
+	p.ProtectUsers, p.ProtectRoles, p.AdminRoles = nonNil(o.ProtectUsers), nonNil(o.ProtectRoles), nonNil(o.AdminRoles)
+	return json.Marshal(p)
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
 }

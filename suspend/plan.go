@@ -32,29 +32,29 @@ const DefaultWarnDays = 14
 
 // Options is the suspend policy in force.
 type Options struct {
-	InactiveDays      int
-	Activity          string
-	SuspendedGroup    string
-	ProtectUsers      []string // usernames, else globs (see MatchEntry), case-insensitive
-	ProtectRoles      []string
-	MinAdmins         int
-	AdminRoles        []string
-	IncludeAPIUsers   bool
-	NeverLoggedIn     string
-	MaxSuspendPercent float64
-	// TokenAccessID is the access id of the LMv1 token the run uses; the user
-	// holding it is never suspended. Empty with a bearer token.
-	TokenAccessID string
+	InactiveDays    int      `json:"inactive_days"`
+	Activity        string   `json:"activity"`
+	SuspendedGroup  string   `json:"suspended_group"`
+	ProtectUsers    []string `json:"protect_users"` // usernames, else globs (see MatchEntry), case-insensitive
+	ProtectRoles    []string `json:"protect_roles"`
+	MinAdmins       int      `json:"min_admins"`
+	AdminRoles      []string `json:"admin_roles"`
+	IncludeAPIUsers bool     `json:"include_api_users"`
+	NeverLoggedIn   string   `json:"never_logged_in"`
 	// WarnDays (--warn-days) is the notice: a user idle for longer than
 	// InactiveDays-WarnDays is upcoming and, with state, is suspended only
 	// once it has been upcoming for WarnDays. 0 = off (no upcoming users and
 	// no grace).
-	WarnDays int
+	WarnDays          int     `json:"warn_days"`
+	MaxSuspendPercent float64 `json:"max_suspend_percent"`
+	// TokenAccessID is the access id of the LMv1 token the run uses; the user
+	// holding it is never suspended. Empty with a bearer token.
+	TokenAccessID string `json:"-"`
 	// HaveState tells whether the run keeps lifecycle memory: --state is not
 	// off and the state file could be used. Without it there is no grace,
 	// --never-logged-in=first-seen acts as skip, and the memory passed to
 	// NewPlan is ignored.
-	HaveState bool
+	HaveState bool `json:"-"`
 }
 
 // Clock is when the rules are evaluated.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"lm-user-hygiene/internal/intern"
@@ -64,7 +63,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		case d.Outcome == OutcomeNoRoles:
 			// Never changed, so not the breaker's concern either.
 			plan.NoRoles++
-		case isStatus(u, lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers):
+		case u.HasStatus(lm.StatusActive) && (!u.APIOnly || opts.IncludeAPIUsers):
 			plan.Considered++
 		}
 		// A user with no activity at all says nothing about the activity
@@ -87,7 +86,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		case OutcomeNoRoles:
 			// Left alone, yet still an active user found in the suspended
 			// group (reactivated_kept counts every one, as assign does).
-			if isStatus(u, lm.StatusActive) && p.inSuspendedGroup(u) {
+			if u.HasStatus(lm.StatusActive) && p.inSuspendedGroup(u) {
 				plan.Reactivated++
 			}
 		}
@@ -223,7 +222,7 @@ func (p *policy) decide(u *lm.User) draft {
 	}
 
 	switch {
-	case isStatus(u, lm.StatusSuspended):
+	case u.HasStatus(lm.StatusSuspended):
 		d.Remember.Reactivated = time.Time{}
 		if onlyIn(u.GroupIDs, p.groupID) {
 			return p.keep(d, OutcomeAlreadySuspended, "suspended and only in group "+p.groupText)
@@ -232,7 +231,7 @@ func (p *policy) decide(u *lm.User) draft {
 		d.GroupIDs, d.NewGroup = p.target()
 		d.Reason = p.reasons.Join("suspended but not only in group ", p.groupText, p.creation(), ": move it there; ", p.activity(d))
 		return d
-	case !isStatus(u, lm.StatusActive):
+	case !u.HasStatus(lm.StatusActive):
 		return p.keep(d, OutcomeUnknownStatus, fmt.Sprintf("status %q is neither active nor suspended", u.Status))
 	case p.inSuspendedGroup(u):
 		// Without state the group is the only memory of that decision, so
@@ -507,7 +506,7 @@ func (p *policy) isAdmin(u *lm.User) bool {
 func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 	active := 0
 	for i := range users {
-		if u := &users[i]; u.Unreadable == "" && isStatus(u, lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
+		if u := &users[i]; u.Unreadable == "" && u.HasStatus(lm.StatusActive) && !u.APIOnly && p.isAdmin(u) {
 			active++
 		}
 	}
@@ -525,7 +524,7 @@ func (p *policy) guardAdmins(users []lm.User, decisions []Decision) {
 		if c := decisions[b].times.compare(&decisions[a].times, timeIdleSince); c != 0 {
 			return c
 		}
-		return compareUsers(decisions[a].User, decisions[b].User)
+		return lm.CompareUsers(decisions[a].User, decisions[b].User)
 	})
 	for _, i := range leaving[:min(need, len(leaving))] {
 		d := draftOf(&decisions[i])
@@ -565,17 +564,13 @@ func latestSignal(u *lm.User, loginOnly bool) (signal, bool) {
 	return best, best.name != ""
 }
 
-// findGroup returns the id of the group named name, 0 when there is none.
-// Should the portal hold the name twice in different case, the lowest id
-// wins so that every run picks the same one.
+// findGroup returns the id of the group named name (lm.FindGroup), 0 when
+// there is none.
 func findGroup(groups []lm.Group, name string) int {
-	id := 0
-	for _, g := range groups {
-		if lm.SameName(g.Name, name) && (id == 0 || g.ID < id) {
-			id = g.ID
-		}
+	if g, ok := lm.FindGroup(groups, name); ok {
+		return g.ID
 	}
-	return id
+	return 0
 }
 
 // inSuspendedGroup reports whether one of u's groups is the suspended group.
@@ -595,8 +590,6 @@ func onlyIn(ids []int, id int) bool {
 	}
 	return true
 }
-
-func isStatus(u *lm.User, status string) bool { return lm.SameName(u.Status, status) }
 
 func day(t time.Time) string { return t.UTC().Format(dateLayout) }
 
@@ -620,7 +613,7 @@ func compareDecisions(a, b Decision) int {
 			return c
 		}
 	}
-	return compareUsers(a.User, b.User)
+	return lm.CompareUsers(a.User, b.User)
 }
 
 func actionRank(a Action) int {
@@ -632,16 +625,4 @@ func actionRank(a Action) int {
 	default:
 		return 2
 	}
-}
-
-// compareUsers orders by username ignoring case, then exactly, then by id,
-// so that the order never depends on the order the API listed users in.
-func compareUsers(a, b *lm.User) int {
-	if c := lm.CompareNames(a.Username, b.Username); c != 0 {
-		return c
-	}
-	if c := strings.Compare(a.Username, b.Username); c != 0 {
-		return c
-	}
-	return cmp.Compare(a.ID, b.ID)
 }

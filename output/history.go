@@ -1,4 +1,4 @@
-package hygiene
+package output
 
 import (
 	"encoding/json"

@@ -1,63 +1,42 @@
-package hygiene
+package output
 
 import (
 	"fmt"
 	"io"
 	"sort"
-	"strconv"
 	"strings"
+
+	"lm-user-hygiene/hygiene"
+	"lm-user-hygiene/lm"
 )
 
-// WriteConfigsource prints a java-properties snapshot of the user directory and
+// writeConfigsource prints a java-properties snapshot of the user directory and
 // the policy in force: the portal's state after the run, with nothing that
 // changes without a real change. It prints nothing when the portal could not
 // be read, so the portal reports a failed collection rather than a false diff.
-func WriteConfigsource(w io.Writer, r *Report) error {
+func writeConfigsource(w io.Writer, r *hygiene.Report) error {
 	if !r.Read {
 		return nil
 	}
-	p := r.Policy
 	var b strings.Builder
 	b.WriteString("# lm-user-hygiene: users, their status, groups and roles, and the policy in force\n")
 	prop := func(k, v string) {
-		b.WriteString(PropertyKey(k))
+		b.WriteString(propertyKey(k))
 		b.WriteByte('=')
 		b.WriteString(PropertyValue(v))
 		b.WriteByte('\n')
 	}
-	prop("policy.apply", strconv.FormatBool(p.Apply))
-	prop("policy.command", string(p.Command))
-	prop("policy.max_changes", strconv.Itoa(p.MaxChanges))
-	if p.RunsSuspend() {
-		s := p.Suspend
-		prop("policy.suspend.inactive_days", strconv.Itoa(s.InactiveDays))
-		prop("policy.suspend.activity", s.Activity)
-		prop("policy.suspend.suspended_group", s.SuspendedGroup)
-		prop("policy.suspend.protect_users", joinNames(s.ProtectUsers))
-		prop("policy.suspend.protect_roles", joinNames(s.ProtectRoles))
-		prop("policy.suspend.min_admins", strconv.Itoa(s.MinAdmins))
-		prop("policy.suspend.admin_roles", joinNames(s.AdminRoles))
-		prop("policy.suspend.include_api_users", strconv.FormatBool(s.IncludeAPIUsers))
-		prop("policy.suspend.never_logged_in", s.NeverLoggedIn)
-		prop("policy.suspend.warn_days", strconv.Itoa(s.WarnDays))
-		prop("policy.suspend.max_suspend_percent", strconv.FormatFloat(s.MaxSuspendPercent, 'g', -1, 64))
-	}
-	if p.RunsAssign() {
-		a := p.Assign
-		prop("policy.assign.role_groups", formatRoleGroups(a.RoleGroups))
-		prop("policy.assign.scope", a.Scope)
-		prop("policy.assign.ungrouped_group", a.UngroupedGroup)
-		prop("policy.assign.create_groups", strconv.FormatBool(a.CreateGroups))
-		if a.SSOCreatedBy != nil {
-			prop("policy.assign.sso_created_by", a.SSOCreatedBy.String())
-		}
+	if err := policyProperties(r.Policy, prop); err != nil {
+		return err
 	}
 
 	groupName := map[int]string{}
-	for _, g := range r.finalGroups() {
+	for _, g := range finalGroups(r) {
 		groupName[g.ID] = g.Name
 	}
-	users := r.finalUsers()
+	users := finalUsers(r)
+	// By username as bytes, not lm.CompareUsers: the properties are sorted
+	// text, so the portal's line diff of two snapshots is the audit.
 	sort.Slice(users, func(i, j int) bool {
 		if users[i].Username != users[j].Username {
 			return users[i].Username < users[j].Username
@@ -105,25 +84,10 @@ func joinNames(names []string) string {
 	return strings.Join(escaped, ",")
 }
 
-// formatRoleGroups prints a role-to-group map sorted by role, in the syntax of
-// --role-groups.
-func formatRoleGroups(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = k + "=" + m[k]
-	}
-	return strings.Join(parts, ";")
-}
-
-// PropertyKey escapes a java-properties key: separators, comment starts,
+// propertyKey escapes a java-properties key: separators, comment starts,
 // white space and line breaks are backslash-escaped so any username is one
 // unambiguous key.
-func PropertyKey(s string) string { return escapeProperty(s, true) }
+func propertyKey(s string) string { return escapeProperty(s, true) }
 
 // PropertyValue escapes a java-properties value.
 func PropertyValue(s string) string { return escapeProperty(s, false) }
@@ -169,4 +133,40 @@ func escapeProperty(s string, key bool) string {
 func utf16Units(r rune) [2]rune {
 	r -= 0x10000
 	return [2]rune{0xd800 + (r>>10)&0x3ff, 0xdc00 + r&0x3ff}
+}
+
+// finalUsers is the portal's users as they stand after the run: the users
+// read, with each applied change's answer in place.
+func finalUsers(r *hygiene.Report) []lm.User {
+	out := append([]lm.User(nil), r.Users...)
+	index := make(map[int]int, len(out))
+	for i, u := range out {
+		index[u.ID] = i
+	}
+	for _, c := range r.Changes {
+		// After is the portal's answer: the change applied, or a mismatch.
+		if c.After != nil {
+			if i, ok := index[c.User.ID]; ok {
+				out[i] = *c.After
+			}
+		}
+	}
+	return out
+}
+
+// finalGroups is the portal's groups after the run.
+func finalGroups(r *hygiene.Report) []lm.Group {
+	out := append([]lm.Group(nil), r.Groups...)
+	for _, g := range r.GroupsCreated {
+		exists := false
+		for _, h := range out {
+			if h.ID == g.ID {
+				exists = true
+			}
+		}
+		if !exists {
+			out = append(out, g)
+		}
+	}
+	return out
 }

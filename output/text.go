@@ -1,8 +1,9 @@
-package hygiene
+package output
 
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"unicode"
 
 	"lm-user-hygiene/assign"
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/suspend"
 )
@@ -18,13 +20,13 @@ import (
 // dayLayout is how the text report writes a date.
 const dayLayout = "2006-01-02"
 
-// WriteText prints the report a person reads before turning on --apply:
+// writeText prints the report a person reads before turning on --apply:
 // each change with its reason, the users the rules spare or cannot handle,
 // the settings that name nothing, and the breaker. Columns are aligned,
 // every list is sorted, there is no colour and nothing that varies between
 // two runs over the same portal. A failed run says why in one line and still
 // shows what was planned.
-func WriteText(w io.Writer, r *Report) error {
+func writeText(w io.Writer, r *hygiene.Report) error {
 	t := &textReport{r: r, at: r.Started}
 	if !r.Policy.AsOf.IsZero() {
 		t.at = r.Policy.AsOf
@@ -56,7 +58,7 @@ func WriteText(w io.Writer, r *Report) error {
 }
 
 type textReport struct {
-	r  *Report
+	r  *hygiene.Report
 	b  strings.Builder
 	at time.Time // when the rules were evaluated
 	// suspend is the suspend step's decision of each user, by id.
@@ -101,7 +103,7 @@ func cell(s string) string {
 func (t *textReport) header() {
 	r := t.r
 	p := r.Policy
-	steps := map[Command]string{CommandRun: "suspend, then assign", CommandSuspend: "suspend only", CommandAssign: "assign only"}[p.Command]
+	steps := map[hygiene.Command]string{hygiene.CommandRun: "suspend, then assign", hygiene.CommandSuspend: "suspend only", hygiene.CommandAssign: "assign only"}[p.Command]
 	if steps != "" {
 		steps = " (" + steps + ")"
 	}
@@ -128,7 +130,7 @@ func (t *textReport) header() {
 	if !r.Read {
 		return
 	}
-	c := r.Counts(Stats{})
+	c := r.Counts(hygiene.Stats{})
 	t.line("Users: %d read: %d active, %d suspended, %d API-only, %d unreadable",
 		c.UsersTotal, c.UsersActive, c.UsersSuspended, c.UsersAPIOnly, c.UsersUnreadable)
 	if !r.StateOK {
@@ -210,12 +212,7 @@ func (t *textReport) decisions(keep func(*suspend.Decision) bool) []*suspend.Dec
 	return out
 }
 
-func byUser(a, b *lm.User) bool {
-	if c := lm.CompareNames(a.Username, b.Username); c != 0 {
-		return c < 0
-	}
-	return a.ID < b.ID
-}
+func byUser(a, b *lm.User) bool { return lm.CompareUsers(a, b) < 0 }
 
 func (t *textReport) upcoming() {
 	ds := t.decisions(func(d *suspend.Decision) bool { return d.Outcome == suspend.OutcomeUpcoming })
@@ -242,15 +239,7 @@ func (t *textReport) exempt() {
 func (t *textReport) kept() {
 	sp := t.r.SuspendPlan
 	var rows [][]string
-	for _, d := range t.decisions(func(d *suspend.Decision) bool {
-		switch d.Outcome {
-		case suspend.OutcomeProtectedUser, suspend.OutcomeProtectedRole, suspend.OutcomeTokenOwner, suspend.OutcomeAdminGuard:
-			return inactiveAt(*d, sp.Cutoff)
-		case suspend.OutcomeFutureActivity, suspend.OutcomeNeverLoggedIn:
-			return true
-		}
-		return false
-	}) {
+	for _, d := range t.decisions(func(d *suspend.Decision) bool { return sp.Spares(d) }) {
 		rows = append(rows, []string{d.User.Username, string(d.Outcome), d.Reason})
 	}
 	t.table("Not suspended", "protected, a suspect timestamp, or no activity", []string{"USER", "WHY", "REASON"}, rows)
@@ -330,18 +319,13 @@ func (t *textReport) undo() {
 	if t.r.UndoOf == "" {
 		return
 	}
-	rows := make([][]string, 0, len(t.r.Undo))
-	for _, d := range t.r.Undo {
+	ds := slices.Clone(t.r.Undo)
+	slices.SortStableFunc(ds, func(a, b hygiene.UndoDecision) int { return lm.CompareUsers(a.User, b.User) })
+	rows := make([][]string, 0, len(ds))
+	for _, d := range ds {
 		rows = append(rows, []string{cell(d.User.Username), string(d.Outcome), cell(oneLine(d.Reason))})
 	}
-	sort.SliceStable(rows, func(i, j int) bool { return lm.CompareNames(rows[i][0], rows[j][0]) < 0 })
 	t.table(fmt.Sprintf("Undo of run %s", t.r.UndoOf), "each user of that run", []string{"USER", "UNDO", "REASON"}, rows)
-}
-
-// Line is the finding in one line: the setting, the entry, what is wrong and
-// the fix.
-func (f Finding) Line() string {
-	return fmt.Sprintf("%s %s %s: %s", f.Setting, strconv.Quote(f.Entry), f.Problem, f.Fix)
 }
 
 func (t *textReport) groups() {
@@ -350,13 +334,13 @@ func (t *textReport) groups() {
 	for _, g := range r.GroupsCreated {
 		created = append(created, g.Name)
 	}
-	var blocked []*Change
+	var blocked []*hygiene.Change
 	for _, c := range r.Changes {
-		if c.Result == ResultBlocked {
+		if c.Result == hygiene.ResultBlocked {
 			blocked = append(blocked, c)
 		}
 	}
-	toCreate := append(append([]string(nil), r.GroupsPlanned...), missingGroups(blocked)...)
+	toCreate := append(append([]string(nil), r.GroupsPlanned...), hygiene.MissingGroups(blocked)...)
 	for _, g := range []struct {
 		title string
 		names []string
@@ -379,7 +363,7 @@ func (t *textReport) groups() {
 
 func (t *textReport) totals() {
 	r := t.r
-	c := r.Counts(Stats{})
+	c := r.Counts(hygiene.Stats{})
 	t.line("")
 	t.line("Pending: %d changes wait for the next run (--max-changes %d, the time budget)", c.Pending, r.Policy.MaxChanges)
 	if sp := r.SuspendPlan; sp != nil {

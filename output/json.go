@@ -1,4 +1,4 @@
-package hygiene
+package output
 
 import (
 	"encoding/json"
@@ -6,6 +6,7 @@ import (
 	"sort"
 	"time"
 
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 )
 
@@ -17,50 +18,12 @@ type jsonReport struct {
 	Command  string                 `json:"command"`
 	UndoOf   string                 `json:"undo_of,omitempty"`
 	Counts   map[string]json.Number `json:"counts"`
-	Policy   jsonPolicy             `json:"policy"`
+	Policy   hygiene.Policy         `json:"policy"`
 	Cutoff   string                 `json:"cutoff,omitempty"`
 	Groups   jsonGroups             `json:"groups"`
 	Users    []jsonUser             `json:"users"`
 	Breaker  *jsonBreaker           `json:"breaker,omitempty"`
 	Duration float64                `json:"duration_seconds"`
-}
-
-type jsonPolicy struct {
-	Apply      bool           `json:"apply"`
-	MaxChanges int            `json:"max_changes"`
-	TimeBudget string         `json:"time_budget"`
-	Suspend    *jsonSuspendOp `json:"suspend,omitempty"`
-	Assign     *jsonAssignOp  `json:"assign,omitempty"`
-}
-
-type jsonSuspendOp struct {
-	InactiveDays      int      `json:"inactive_days"`
-	Activity          string   `json:"activity"`
-	SuspendedGroup    string   `json:"suspended_group"`
-	ProtectUsers      []string `json:"protect_users"`
-	ProtectRoles      []string `json:"protect_roles"`
-	MinAdmins         int      `json:"min_admins"`
-	AdminRoles        []string `json:"admin_roles"`
-	IncludeAPIUsers   bool     `json:"include_api_users"`
-	NeverLoggedIn     string   `json:"never_logged_in"`
-	WarnDays          int      `json:"warn_days"`
-	MaxSuspendPercent float64  `json:"max_suspend_percent"`
-}
-
-type jsonAssignOp struct {
-	RoleGroups     map[string]string `json:"role_groups"`
-	Scope          string            `json:"scope"`
-	UngroupedGroup string            `json:"ungrouped_group"`
-	CreateGroups   bool              `json:"create_groups"`
-	SSOCreatedBy   string            `json:"sso_created_by,omitempty"`
-}
-
-// nonNil keeps empty lists as [] rather than null in the json output.
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }
 
 type jsonBreaker struct {
@@ -86,6 +49,8 @@ type jsonUser struct {
 	Undo     *jsonStep    `json:"undo,omitempty"`
 	Change   *jsonChange  `json:"change,omitempty"`
 	After    *jsonUserNow `json:"after,omitempty"`
+	// user orders the list (lm.CompareUsers).
+	user *lm.User
 }
 
 type jsonStep struct {
@@ -111,33 +76,9 @@ type jsonUserNow struct {
 	GroupIDs []int  `json:"group_ids"`
 }
 
-// jsonPolicyOf is the policy in force as the json output shows it.
-func jsonPolicyOf(p Policy) jsonPolicy {
-	out := jsonPolicy{Apply: p.Apply, MaxChanges: p.MaxChanges, TimeBudget: p.TimeBudget.String()}
-	if p.RunsSuspend() {
-		s := p.Suspend
-		out.Suspend = &jsonSuspendOp{InactiveDays: s.InactiveDays, Activity: s.Activity, SuspendedGroup: s.SuspendedGroup,
-			ProtectUsers: nonNil(s.ProtectUsers), ProtectRoles: nonNil(s.ProtectRoles), MinAdmins: s.MinAdmins,
-			AdminRoles: nonNil(s.AdminRoles), IncludeAPIUsers: s.IncludeAPIUsers, NeverLoggedIn: s.NeverLoggedIn, WarnDays: s.WarnDays,
-			MaxSuspendPercent: s.MaxSuspendPercent}
-	}
-	if p.RunsAssign() {
-		a := p.Assign
-		rg := a.RoleGroups
-		if rg == nil {
-			rg = map[string]string{}
-		}
-		out.Assign = &jsonAssignOp{RoleGroups: rg, Scope: a.Scope, UngroupedGroup: a.UngroupedGroup, CreateGroups: a.CreateGroups}
-		if a.SSOCreatedBy != nil {
-			out.Assign.SSOCreatedBy = a.SSOCreatedBy.String()
-		}
-	}
-	return out
-}
-
-// WriteJSON prints the full plan and result; on failure it still prints an
+// writeJSON prints the full plan and result; on failure it still prints an
 // object with the error.
-func WriteJSON(w io.Writer, r *Report, st Stats) error {
+func writeJSON(w io.Writer, r *hygiene.Report, st hygiene.Stats) error {
 	out := jsonReport{
 		Success:  r.Failure == nil,
 		DryRun:   !r.Policy.Apply,
@@ -148,13 +89,13 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		Users:    []jsonUser{},
 	}
 	counts := r.Counts(st)
-	for _, d := range Datapoints {
+	for _, d := range hygiene.Datapoints {
 		out.Counts[d.Name] = json.Number(d.Value(&counts))
 	}
 	if r.Failure != nil {
 		out.Error = r.Failure.Error()
 	}
-	out.Policy = jsonPolicyOf(r.Policy)
+	out.Policy = r.Policy
 	for _, g := range r.GroupsCreated {
 		out.Groups.Created = append(out.Groups.Created, g.Name)
 	}
@@ -165,7 +106,7 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		if e, ok := byID[u.ID]; ok {
 			return e
 		}
-		e := &jsonUser{ID: u.ID, Username: u.Username, Status: u.Status}
+		e := &jsonUser{ID: u.ID, Username: u.Username, Status: u.Status, user: u}
 		byID[u.ID] = e
 		return e
 	}
@@ -188,8 +129,8 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 	}
 	for _, d := range r.Undo {
 		action := "none"
-		if d.Outcome == UndoRestore {
-			action = KindRestore.String()
+		if d.Outcome == hygiene.UndoRestore {
+			action = hygiene.KindRestore.String()
 		}
 		entry(d.User).Undo = &jsonStep{Action: action, Outcome: string(d.Outcome), Reason: d.Reason}
 	}
@@ -203,7 +144,7 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 			jc.Error = c.Err.Error()
 		}
 		e.Change = jc
-		if c.Result == ResultApplied {
+		if c.Result == hygiene.ResultApplied {
 			e.After = &jsonUserNow{Status: c.After.Status, GroupIDs: c.After.GroupIDs}
 		}
 	}
@@ -211,10 +152,8 @@ func WriteJSON(w io.Writer, r *Report, st Stats) error {
 		out.Users = append(out.Users, *e)
 	}
 	sort.Slice(out.Users, func(i, j int) bool {
-		if out.Users[i].Username != out.Users[j].Username {
-			return out.Users[i].Username < out.Users[j].Username
-		}
-		return out.Users[i].ID < out.Users[j].ID
+		a, b := &out.Users[i], &out.Users[j]
+		return lm.CompareUsers(a.user, b.user) < 0
 	})
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

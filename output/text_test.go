@@ -1,4 +1,4 @@
-package hygiene
+package output
 
 import (
 	"bytes"
@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"lm-user-hygiene/assign"
+	"lm-user-hygiene/hygiene"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/suspend"
 )
@@ -61,9 +62,9 @@ func textPortal() *fakePortal {
 	return p
 }
 
-func textPolicy() Policy {
-	return Policy{
-		Command: CommandRun, MaxChanges: 2, TimeBudget: time.Minute,
+func textPolicy() hygiene.Policy {
+	return hygiene.Policy{
+		Command: hygiene.CommandRun, MaxChanges: 2, TimeBudget: time.Minute,
 		Suspend: suspend.Options{InactiveDays: 90, Activity: suspend.ActivityAny, SuspendedGroup: "Suspended", WarnDays: 14,
 			ProtectUsers: []string{"breakglass*", "brakeglass@example.com"}, MinAdmins: 1, AdminRoles: []string{"administrator"},
 			NeverLoggedIn: suspend.NeverLoggedInSkip, MaxSuspendPercent: 20},
@@ -85,13 +86,13 @@ func (unreachable) Users(context.Context) ([]lm.User, error) {
 func TestTextGolden(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		portal func() Portal
-		policy func(*Policy)
+		portal func() hygiene.Portal
+		policy func(*hygiene.Policy)
 	}{
-		{"plan", func() Portal { return textPortal() }, nil},
-		{"apply", func() Portal { return textPortal() }, func(p *Policy) { p.Apply = true }},
-		{"refused", func() Portal { return textPortal() }, func(p *Policy) { p.Apply = true; p.Suspend.MaxSuspendPercent = 5 }},
-		{"unreachable", func() Portal { return unreachable{textPortal()} }, nil},
+		{"plan", func() hygiene.Portal { return textPortal() }, nil},
+		{"apply", func() hygiene.Portal { return textPortal() }, func(p *hygiene.Policy) { p.Apply = true }},
+		{"refused", func() hygiene.Portal { return textPortal() }, func(p *hygiene.Policy) { p.Apply = true; p.Suspend.MaxSuspendPercent = 5 }},
+		{"unreachable", func() hygiene.Portal { return unreachable{textPortal()} }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			pol := textPolicy()
@@ -102,7 +103,7 @@ func TestTextGolden(t *testing.T) {
 			rn.MemoryOK = true
 			r := rn.Run(t.Context(), pol)
 			var b bytes.Buffer
-			if err := Write(&b, FormatText, r, Stats{Requests: 7, Duration: time.Second}); err != nil {
+			if err := Write(&b, FormatText, r, hygiene.Stats{Requests: 7, Duration: time.Second}); err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, "text-"+tc.name, b.String())
@@ -131,12 +132,12 @@ func checkGolden(t *testing.T, name, got string) {
 }
 
 func TestTextRules(t *testing.T) {
-	text := func(t *testing.T, pol Policy) string {
+	text := func(t *testing.T, pol hygiene.Policy) string {
 		t.Helper()
 		rn := testRunner(textPortal())
 		rn.MemoryOK = true
 		var b bytes.Buffer
-		if err := WriteText(&b, rn.Run(t.Context(), pol)); err != nil {
+		if err := writeText(&b, rn.Run(t.Context(), pol)); err != nil {
 			t.Fatal(err)
 		}
 		return b.String()
@@ -171,4 +172,30 @@ func TestTextRules(t *testing.T) {
 			t.Errorf("the finding is missing:\n%s", out)
 		}
 	})
+}
+
+func TestTextListsUsersInTheUserOrder(t *testing.T) {
+	p := textPortal()
+	// Three protected idle users whose names differ only in case, listed
+	// by the portal out of order: the exact spelling, then the id, decide.
+	for i, name := range []string{"breakglass-b", "BREAKGLASS-B", "breakglass-b"} {
+		p.users = append(p.users, lm.User{ID: 400 - i, Username: name, Status: lm.StatusActive,
+			Roles: []lm.Role{{ID: 2, Name: "readonly"}}, GroupIDs: []int{2}, LastLoginOn: now.AddDate(0, 0, -200).Unix()})
+	}
+	rn := testRunner(p)
+	var b bytes.Buffer
+	if err := writeText(&b, rn.Run(t.Context(), textPolicy())); err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if f := strings.Fields(l); len(f) > 0 && strings.EqualFold(f[0], "breakglass-b") {
+			order = append(order, f[0])
+		}
+	}
+	// BREAKGLASS-B sorts before breakglass-b as bytes; by id alone (399
+	// between 398 and 400) it would come second.
+	if strings.Join(order, ",") != "BREAKGLASS-B,breakglass-b,breakglass-b" {
+		t.Errorf("order %v", order)
+	}
 }

@@ -1,8 +1,14 @@
-package hygiene
+// Package output holds every view of a run's report: the datasource
+// datapoints, the configsource snapshot, the json plan and result, the text
+// report a person reads, check's report and history's list. It decides
+// nothing: the rules and the judgements are the run's (package hygiene).
+package output
 
 import (
 	"fmt"
 	"io"
+
+	"lm-user-hygiene/hygiene"
 )
 
 // Format is an output format of the run.
@@ -17,17 +23,17 @@ const (
 )
 
 // Write prints the report in the format to w.
-func Write(w io.Writer, f Format, r *Report, st Stats) error {
+func Write(w io.Writer, f Format, r *hygiene.Report, st hygiene.Stats) error {
 	var err error
 	switch f {
 	case FormatConfigsource:
-		err = WriteConfigsource(w, r)
+		err = writeConfigsource(w, r)
 	case FormatJSON:
-		err = WriteJSON(w, r, st)
+		err = writeJSON(w, r, st)
 	case FormatText:
-		err = WriteText(w, r)
+		err = writeText(w, r)
 	default:
-		err = WriteDatasource(w, r, st)
+		err = writeDatasource(w, r, st)
 	}
 	if err != nil {
 		return fmt.Errorf("writing output: %w", err)
