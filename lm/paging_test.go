@@ -300,8 +300,8 @@ func TestRefusedFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := refusesField(tt.err, fields); got != tt.want {
-				t.Fatalf("refusesField(%v) = %v, want %v", tt.err, got, tt.want)
+			if got := refusesQuery(tt.err, fields); got != tt.want {
+				t.Fatalf("refusesQuery(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}
