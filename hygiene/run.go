@@ -7,7 +7,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"time"
 
@@ -235,24 +234,7 @@ func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
 		return fmt.Errorf("%w; reading took longer than the whole --time-budget of %s: raise it (and the collector's script timeout) "+
 			"or ask why the portal answers slowly", err, r.Policy.TimeBudget)
 	}
-	return withAuthHint(err)
-}
-
-// withAuthHint adds to a refused credential what the admin should check: the
-// portal's own message only says that it refused.
-func withAuthHint(err error) error {
-	var apiErr *lm.APIError
-	if !errors.As(err, &apiErr) {
-		return err
-	}
-	switch apiErr.StatusCode {
-	case http.StatusUnauthorized:
-		return fmt.Errorf("%w; authentication failed: check the access id and access key (or the bearer token), "+
-			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)", err)
-	case http.StatusForbidden:
-		return fmt.Errorf("%w; the token lacks a permission: check that its user's role may view and manage users and user groups", err)
-	}
-	return err
+	return lm.WithHint(err)
 }
 
 // plan runs the pure planners and lines up the changes in the order the run
