@@ -162,6 +162,11 @@ func (g *gate) next() *Change {
 		if len(g.queue) == 0 {
 			return nil
 		}
+		if g.stopped == nil && (g.solo || g.alone && g.inFlight > 0) {
+			g.changed.Wait()
+			continue
+		}
+		// The clock is read once per change about to start.
 		if g.stopped == nil {
 			if err := g.ctx.Err(); err != nil {
 				g.stop(fmt.Errorf("run cancelled: %w", err), logrus.WarnLevel)
@@ -176,10 +181,6 @@ func (g *gate) next() *Change {
 			}
 			g.queue = nil
 			return nil
-		}
-		if g.solo || g.alone && g.inFlight > 0 {
-			g.changed.Wait()
-			continue
 		}
 		c := g.queue[0]
 		g.queue = g.queue[1:]
