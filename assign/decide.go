@@ -105,15 +105,8 @@ func newPlanner(groups []lm.Group, roles []lm.Role, opts Options, exclude map[in
 	return p
 }
 
-// findGroup looks a group up by name, case-insensitively.
-func (p *planner) findGroup(name string) (lm.Group, bool) {
-	for _, g := range p.groups {
-		if lm.SameName(g.Name, name) {
-			return g, true
-		}
-	}
-	return lm.Group{}, false
-}
+// findGroup looks a group up by name (lm.FindGroup).
+func (p *planner) findGroup(name string) (lm.Group, bool) { return lm.FindGroup(p.groups, name) }
 
 func (p *planner) isPlaceholder(name string) bool { return lm.SameName(name, p.opts.UngroupedGroup) }
 func (p *planner) isSuspended(name string) bool   { return lm.SameName(name, p.opts.SuspendedGroup) }
@@ -282,7 +275,7 @@ func (p *planner) decide(u *lm.User) Decision {
 type target struct {
 	role    string
 	group   string // the group name the role maps to
-	groupID int    // the existing group; 0 when it must be created or does not map
+	groupID int    // the existing group; unset (whatever its value) when create or problem is
 	create  bool   // missing, and --create-groups creates it
 	problem string // why the role does not map; empty when it does
 }

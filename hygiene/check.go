@@ -291,18 +291,8 @@ func creators(r *Report) []CheckCreator {
 	return out
 }
 
-// findGroup is the group named name, the oldest of any that differ only in
-// case, as the steps pick it.
-func findGroup(groups []lm.Group, name string) (lm.Group, bool) {
-	var found lm.Group
-	ok := false
-	for _, g := range groups {
-		if lm.SameName(g.Name, name) && (!ok || g.ID < found.ID) {
-			found, ok = g, true
-		}
-	}
-	return found, ok
-}
+// findGroup is the group named name, as the steps pick it (lm.FindGroup).
+func findGroup(groups []lm.Group, name string) (lm.Group, bool) { return lm.FindGroup(groups, name) }
 
 func (c *CheckResult) checkGroups(r *Report) {
 	for _, s := range []struct{ setting, name string }{

@@ -115,6 +115,25 @@ func Epoch(v int64) time.Time {
 	}
 }
 
+// FindGroup is the group named name, case-insensitively. When several
+// groups' names differ only in case, the one spelled exactly as name wins,
+// else the lowest id, so that every run and every step picks the same one.
+// Every id, 0 included, is a group's: ok alone says whether one was found.
+func FindGroup(groups []Group, name string) (found Group, ok bool) {
+	exact := false
+	for _, g := range groups {
+		if !SameName(g.Name, name) {
+			continue
+		}
+		isExact := g.Name == name
+		switch {
+		case !ok, isExact && !exact, isExact == exact && g.ID < found.ID:
+			found, ok, exact = g, true, isExact
+		}
+	}
+	return found, ok
+}
+
 // SameName reports whether two user, role or group names are the same: the
 // portal treats them case-insensitively.
 func SameName(a, b string) bool { return strings.EqualFold(a, b) }
