@@ -247,3 +247,27 @@ func offsets(reqs []lmfake.Request) []string {
 	}
 	return out
 }
+
+// TestIgnoredGroupsShownByTheReadBack: when the PATCH answer lacks the
+// groups, the GET that decides shows them as before: ignored as well.
+func TestIgnoredGroupsShownByTheReadBack(t *testing.T) {
+	p, base := newPortal(t, func(c *lmfake.Config) { c.IgnoreGroupIDs = true })
+	r := p.AddRole("readonly")
+	staff, susp := p.AddGroup("Staff"), p.AddGroup("Suspended")
+	u := p.AddUser(lm.User{Username: "ann@example.com", Roles: []lm.Role{r}, GroupIDs: []int{staff.ID}})
+	p.InjectFault(lmfake.Fault{Method: http.MethodPatch, OmitGroups: true})
+	_, err := newClient(t, base).UpdateUser(context.Background(), lm.UserUpdate{ID: u.ID, Status: lm.StatusSuspended,
+		GroupIDs: []int{susp.ID}, RoleIDs: u.RoleIDs(), Before: u.GroupIDs})
+	if !lm.IsIgnoredGroups(err) {
+		t.Fatalf("err = %v, want ignored adminGroupIds", err)
+	}
+	gets := 0
+	for _, req := range p.Requests() {
+		if req.Method == http.MethodGet && req.Path == fmt.Sprintf("/setting/admins/%d", u.ID) {
+			gets++
+		}
+	}
+	if gets != 1 {
+		t.Errorf("%d reads of the user, want the one that decides", gets)
+	}
+}
