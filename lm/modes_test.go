@@ -265,6 +265,9 @@ func TestIgnoredGroupsShownByTheReadBack(t *testing.T) {
 	for _, req := range p.Requests() {
 		if req.Method == http.MethodGet && req.Path == fmt.Sprintf("/setting/admins/%d", u.ID) {
 			gets++
+			if req.Query.Has("fields") {
+				t.Errorf("the read that decides asks a projection: %v", req.Query)
+			}
 		}
 	}
 	if gets != 1 {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -300,11 +299,12 @@ func verify(u UserUpdate, got User) error {
 	return &MismatchError{UserID: u.ID, User: got, Merged: merged, Ignored: ignored, Reason: strings.Join(diffs, "; ")}
 }
 
-// user reads one user.
+// user reads one user, whole: the read decides whether an update was made,
+// and a projection that a portal refuses or thins (see list) would leave it
+// undecided. One object costs little more whole.
 func (c *Client) user(ctx context.Context, id int) (User, error) {
 	path := usersPath + "/" + strconv.Itoa(id)
-	q := url.Values{"fields": {strings.Join(UserFields, ",")}}
-	resp, err := c.do(ctx, http.MethodGet, path, q, nil, maxObjectBytes)
+	resp, err := c.do(ctx, http.MethodGet, path, nil, nil, maxObjectBytes)
 	if err != nil {
 		return User{}, err
 	}
