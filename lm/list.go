@@ -49,9 +49,9 @@ type listing[T any] struct {
 	// nested data a whole object carries: when more than half of the items
 	// do, the projection dropped it and the list is read without fields=.
 	thin func(gjson.Result) bool
-	// unsorted is set once the portal refused sort=: the list is then read
-	// in the portal's own order.
-	unsorted bool
+	// noSort is set once the portal refused sort=: the list is then read in
+	// the portal's own order.
+	noSort bool
 }
 
 // list reads every item of a collection and returns them sorted by id.
@@ -92,7 +92,7 @@ func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 	for restart := 0; ; restart++ {
 		items, err := listOnce(ctx, c, l)
 		for {
-			if l.fields != "" || !l.unsorted {
+			if l.fields != "" || !l.noSort {
 				var dropped bool
 				if l, dropped = refused(c, l, err); dropped {
 					items, err = listOnce(ctx, c, l)
@@ -120,10 +120,10 @@ func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 func refused[T any](c *Client, l listing[T], err error) (listing[T], bool) {
 	var thin *thinProjectionError
 	switch {
-	case !l.unsorted && refusesQuery(err, "sort"):
+	case !l.noSort && refusesQuery(err, "sort"):
 		c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
 			Warn("the portal refuses sort=; reading the list in its own order instead")
-		l.unsorted = true
+		l.noSort = true
 	case l.fields != "" && refusesQuery(err, l.fields):
 		c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
 			Warn("the portal refuses fields=; reading whole objects instead")
@@ -200,7 +200,8 @@ type reader[T any] struct {
 	// last is the id of the item taken last: the cursor.
 	last    int
 	hasLast bool
-	// unsorted is set once a page shows the portal ignores sort=+id.
+	// unsorted is set once a page shows the portal ignores sort=+id, or
+	// from the start when sort= was refused (listing.noSort).
 	unsorted bool
 	// shifted is set once a page did not start at the previous page's last
 	// item or reported another total: the count can then no longer be held
@@ -217,7 +218,7 @@ func (r *reader[T]) paging(format string, args ...any) error {
 }
 
 func listOnce[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
-	r := &reader[T]{ctx: ctx, c: c, l: l, unsorted: l.unsorted}
+	r := &reader[T]{ctx: ctx, c: c, l: l, unsorted: l.noSort}
 	first, err := r.fetch(0, span{})
 	if err != nil {
 		return nil, err
@@ -412,7 +413,7 @@ func (r *reader[T]) link(p *page[T], s span) (finished bool, err error) {
 	if p.total != r.total || !p.overlap {
 		r.shifted = true
 	}
-	if r.l.unsorted {
+	if r.l.noSort {
 		// Read in the portal's order because it refused sort=: the page
 		// must start at the previous page's last item, or the list is read
 		// again from the start.
@@ -536,7 +537,7 @@ func (r *reader[T]) fetch(offset int, s span) (*page[T], error) {
 // fetchWith reads and checks one page. Safe for concurrent use.
 func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T], error) {
 	q := url.Values{"size": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
-	if !r.l.unsorted {
+	if !r.l.noSort {
 		q.Set("sort", "+id")
 	}
 	if r.l.fields != "" {
