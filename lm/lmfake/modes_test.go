@@ -86,3 +86,28 @@ func TestMaskedPassword(t *testing.T) {
 		}
 	}
 }
+
+// The PATCH modes answer in the API's own shapes: an error envelope, and a
+// user as the portal has it.
+func TestPatchModesKeepTheContract(t *testing.T) {
+	for name, mode := range map[string]func(*lmfake.Config){
+		"refuses every PATCH":   func(c *lmfake.Config) { c.RefusePatches = true },
+		"ignores adminGroupIds": func(c *lmfake.Config) { c.IgnoreGroupIDs = true },
+	} {
+		t.Run(name, func(t *testing.T) {
+			cfg := testConfig()
+			mode(&cfg)
+			p := lmfake.NewSample(cfg, sampleOptions(5))
+			u, _ := p.User(5)
+			body, _ := json.Marshal(map[string]any{"status": "suspended", "adminGroupIds": []int{}, "roles": []map[string]int{{"id": u.Roles[0].ID}}})
+			resp := call(t, p, "PATCH", "/setting/admins/5", string(body))
+			if err := contract.ValidateResponse("PATCH", "/setting/admins/5", resp.status, resp.header, resp.body); err != nil {
+				t.Errorf("%d %s breaks the contract: %v", resp.status, resp.body, err)
+			}
+			after, _ := p.User(5)
+			if len(after.GroupIDs) != len(u.GroupIDs) || len(u.GroupIDs) == 0 {
+				t.Errorf("groups %v became %v: want them kept (and the sample user in a group)", u.GroupIDs, after.GroupIDs)
+			}
+		})
+	}
+}
