@@ -49,6 +49,8 @@ type listing[T any] struct {
 	// nested data a whole object carries: when more than half of the items
 	// do, the projection dropped it and the list is read without fields=.
 	thin func(gjson.Result) bool
+	// nested names what thin looks for, for the warning.
+	nested string
 	// noSort is set once the portal refused sort=: the list is then read in
 	// the portal's own order.
 	noSort bool
@@ -129,8 +131,8 @@ func refused[T any](c *Client, l listing[T], err error) (listing[T], bool) {
 			Warn("the portal refuses fields=; reading whole objects instead")
 		l.fields = ""
 	case l.fields != "" && errors.As(err, &thin):
-		c.log.WithFields(logrus.Fields{"path": l.path, "thin": thin.thin, "items": thin.items}).
-			Warn("the portal's fields= projection leaves most items without their nested data; reading whole objects instead")
+		c.log.WithFields(logrus.Fields{"path": l.path, "without": thin.thin, "items": thin.items}).
+			Warn("the portal's fields= projection leaves most items without " + l.nested + "; reading whole objects instead")
 		l.fields = ""
 	default:
 		return l, false

@@ -26,7 +26,7 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 	return list(ctx, c, listing[User]{
 		path: usersPath, fields: strings.Join(UserFields, ","), parse: parseUser,
 		idOf: func(u User) (int, bool) { return u.ID, u.ID != NoID },
-		thin: lacksNested,
+		thin: lacksNested, nested: "roles or adminGroupIds",
 	})
 }
 
