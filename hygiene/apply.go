@@ -204,9 +204,12 @@ func (g *gate) after(c *Change, answered bool) {
 	defer g.mu.Unlock()
 	defer g.changed.Broadcast()
 	g.inFlight--
+	wasSolo := g.solo
 	g.solo = false
 	if !answered {
-		// Nothing was judged: no answer neither counts nor resets.
+		// Nothing was judged: no answer neither counts nor resets, and a
+		// change that was to go alone hands that to the next.
+		g.alone = g.alone || wasSolo
 		return
 	}
 	if refusal.CountsInARow() {
