@@ -404,3 +404,26 @@ func TestRealPortalSuspendedGroupWithIDZero(t *testing.T) {
 		t.Fatalf("plan after apply: failure %v, %d changes (%v), %d requests: not idempotent", r.Failure, len(r.Changes), tally(r), req)
 	}
 }
+
+// A user whose id is 0 is a user like any other: read, suspended, and not
+// planned again.
+func TestRealPortalUserWithIDZero(t *testing.T) {
+	e := newE2E(t, 7, nil)
+	readonly := e.portal.AddRole("readonly")
+	e.portal.AddUserWithID(0, lm.User{Username: "zero@example.com", Roles: []lm.Role{readonly}, GroupIDs: []int{8},
+		LastLoginOn: time.Now().Add(-365 * 24 * time.Hour).Unix(), CreatedBy: "admin@example.com"})
+	r, _, _, _ := e.run(false)
+	if r.Failure != nil || tally(r)[hygiene.ResultPlanned] != idleUsers+1 || r.Users[0].ID != 0 || r.Users[0].Unreadable != "" {
+		t.Fatalf("plan: failure %v, %v, first user %+v", r.Failure, tally(r), r.Users[0])
+	}
+	r, _, patches, _ := e.run(true)
+	if r.Failure != nil || tally(r)[hygiene.ResultApplied] != idleUsers+1 || patches != idleUsers+1 {
+		t.Fatalf("apply: failure %v, %v, %d PATCHes", r.Failure, tally(r), patches)
+	}
+	if u, _ := e.portal.User(0); u.Status != lm.StatusSuspended {
+		t.Errorf("user 0 is %s", u.Status)
+	}
+	if r, _, _, _ = e.run(false); r.Failure != nil || len(r.Changes) != 0 {
+		t.Fatalf("plan after apply: failure %v, %d changes", r.Failure, len(r.Changes))
+	}
+}

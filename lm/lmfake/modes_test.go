@@ -2,6 +2,7 @@ package lmfake_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,5 +110,24 @@ func TestPatchModesKeepTheContract(t *testing.T) {
 				t.Errorf("groups %v became %v: want them kept (and the sample user in a group)", u.GroupIDs, after.GroupIDs)
 			}
 		})
+	}
+}
+
+// A user with id 0 is listed, read and changed like any other.
+func TestUserWithIDZero(t *testing.T) {
+	p := lmfake.New(testConfig())
+	r := p.AddRole("readonly")
+	p.AddUser(lm.User{Username: "ann@example.com", Roles: []lm.Role{r}})
+	p.AddUserWithID(0, lm.User{Username: "zero@example.com", Roles: []lm.Role{r}})
+	pg := listPage(t, p, "/setting/admins?sort=%2Bid")
+	if len(pg.Items) != 2 || pg.Items[0]["id"] != float64(0) {
+		t.Fatalf("items %v, want user 0 first", pg.Items)
+	}
+	body := fmt.Sprintf(`{"status":"suspended","adminGroupIds":[],"roles":[{"id":%d}]}`, r.ID)
+	if resp := call(t, p, "PATCH", "/setting/admins/0", body); resp.status != 200 {
+		t.Fatalf("PATCH user 0: %d %s", resp.status, resp.body)
+	}
+	if u, ok := p.User(0); !ok || u.Status != lm.StatusSuspended {
+		t.Errorf("user 0 = %+v, %v", u, ok)
 	}
 }
