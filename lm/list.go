@@ -45,10 +45,11 @@ type listing[T any] struct {
 	// idOf is an item's id, and false when it has no usable one (an
 	// unreadable user).
 	idOf func(T) (int, bool)
-	// thin, when set, reports an item of a fields= answer that lacks the
+	// thin, when set, reports an item of a fields= answer without the
 	// nested data a whole object carries: when more than half of the items
-	// do, the projection dropped it and the list is read without fields=.
-	thin func(gjson.Result) bool
+	// lack it, the projection dropped it and the list is read without
+	// fields=.
+	thin func(T) bool
 	// nested names what thin looks for, for the warning.
 	nested string
 	// noSort is set once the portal refused sort=: the list is then read in
@@ -554,7 +555,7 @@ func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T]
 	}
 	items, total, err := parsePage(body, offset, r.l.parse)
 	if err == nil && r.l.fields != "" && r.l.thin != nil {
-		r.countThin(body)
+		r.countThin(items)
 	}
 	var long *pageTooLongError
 	switch {
@@ -580,17 +581,15 @@ func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T]
 }
 
 // countThin counts the items of a fields= page that lack nested data.
-func (r *reader[T]) countThin(body []byte) {
-	var thin, seen int64
-	gjson.Get(jsonText(body), "items").ForEach(func(_, item gjson.Result) bool {
-		seen++
-		if r.l.thin(item) {
+func (r *reader[T]) countThin(items []T) {
+	var thin int64
+	for _, v := range items {
+		if r.l.thin(v) {
 			thin++
 		}
-		return true
-	})
+	}
 	r.thin.Add(thin)
-	r.seen.Add(seen)
+	r.seen.Add(int64(len(items)))
 }
 
 // inRange checks that a filtered page holds only ids the filter selects: a

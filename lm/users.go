@@ -30,16 +30,11 @@ func (c *Client) Users(ctx context.Context) ([]User, error) {
 	})
 }
 
-// lacksNested reports a user object of a fields= answer without roles or
-// adminGroupIds (absent or null): a projection that dropped nested data, when most users of
-// the answer lack them (one user lacking them is that user's problem).
-func lacksNested(obj gjson.Result) bool {
-	absent := func(name string) bool {
-		v := obj.Get(name)
-		return !v.Exists() || v.Type == gjson.Null
-	}
-	return absent("roles") || absent("adminGroupIds")
-}
+// lacksNested reports a user of a fields= answer whose roles or
+// adminGroupIds could not be read (absent, null or not a list): a
+// projection that dropped nested data, when most users of the answer lack
+// them (one user lacking them is that user's problem).
+func lacksNested(u User) bool { return u.Roles == nil || u.GroupIDs == nil }
 
 // parseUser reads one user object. Only an item that is not an object at
 // all is an error (the page is then not a list of users). A user object that
