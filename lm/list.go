@@ -123,7 +123,7 @@ func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 func refused[T any](c *Client, l listing[T], err error) (listing[T], bool) {
 	var thin *thinProjectionError
 	switch {
-	case !l.noSort && refusesQuery(err, "sort"):
+	case !l.noSort && refusesSort(err):
 		c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
 			Warn("the portal refuses sort=; reading the list in its own order instead")
 		l.noSort = true
@@ -163,21 +163,41 @@ func WithFirstPage(ctx context.Context, f func()) context.Context {
 }
 
 // refusesQuery reports a 400 whose message names one of the comma-separated
-// words (query parameters or fields asked for), as a whole word.
+// words (fields asked for), as a whole word.
 func refusesQuery(err error, words string) bool {
-	if RefusalOf(err) != RefusedRequest {
-		return false
-	}
-	var apiErr *APIError
-	errors.As(err, &apiErr)
 	asked := strings.Split(words, ",")
-	for _, word := range strings.FieldsFunc(apiErr.Message, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
-	}) {
+	return refusalNames(err, func(word string) bool {
 		for _, f := range asked {
 			if strings.EqualFold(word, f) {
 				return true
 			}
+		}
+		return false
+	})
+}
+
+// refusesSort reports a 400 whose message names sorting: a word that is or
+// begins with "sort" ("sort", "Sorting", "sorted"). Reading a list without
+// sort= costs nothing in proof, so a message that merely mentions sorting
+// is reason enough.
+func refusesSort(err error) bool {
+	return refusalNames(err, func(word string) bool {
+		return len(word) >= 4 && strings.EqualFold(word[:4], "sort")
+	})
+}
+
+// refusalNames reports a 400 whose message holds a word (letters, digits
+// and '_') for which names is true.
+func refusalNames(err error, names func(word string) bool) bool {
+	var apiErr *APIError
+	if RefusalOf(err) != RefusedRequest || !errors.As(err, &apiErr) {
+		return false
+	}
+	for _, word := range strings.FieldsFunc(apiErr.Message, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
+	}) {
+		if names(word) {
+			return true
 		}
 	}
 	return false

@@ -67,7 +67,7 @@ type Config struct {
 // admin as the portal wrote them.
 const (
 	PatchRefusedMessage = "Invalid request body: adminGroup must be given as a list of {id, name}"
-	SortRefusedMessage  = "Sorting is not supported for this resource: sort"
+	SortRefusedMessage  = "Sorting is not supported for this resource"
 )
 
 // MaskedPassword is what the portal writes as every user's password, in
