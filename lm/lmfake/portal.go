@@ -3,7 +3,11 @@
 // roles) the way the v3 swagger and the API notes describe them. It checks
 // LMv1 signatures and bearer tokens, pages, projects and filters lists,
 // answers errors in the API's envelope, enforces rate limits, and can inject
-// faults. Tests, benchmarks and the --demo mode run against it.
+// faults. Its users carry a masked password, as real portals send them.
+// Modes in Config make it answer as real portals may where the
+// documentation is silent or wrong: merging or ignoring adminGroupIds,
+// refusing every PATCH, refusing sort=, thinning a fields= projection.
+// Tests, benchmarks and the --demo mode run against it.
 package lmfake
 
 import (
