@@ -262,7 +262,7 @@ func (p *planner) decide(u *lm.User) Decision {
 type target struct {
 	role    string
 	group   string // the group name the role maps to
-	groupID int    // the existing group; 0 when it must be created or does not map
+	groupID int    // the existing group; unset (whatever its value) when create or problem is
 	create  bool   // missing, and --create-groups creates it
 	problem string // why the role does not map; empty when it does
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"sort"
 	"strings"
 	"sync"
@@ -36,8 +35,9 @@ type newGroups struct {
 }
 
 // apply creates the missing groups the selected changes need, then makes the
-// changes with bounded concurrency, starting none after the time budget, a
-// cancellation, or an authorisation failure.
+// changes, up to ApplyWorkers at a time (see gate), starting none after the
+// time budget, a cancellation, a refusal that stops the run, or an answer
+// that shows the portal does not set adminGroupIds as sent.
 func (rn *Runner) apply(ctx context.Context, r *Report) {
 	deadline := r.Started.Add(r.Policy.TimeBudget)
 	var selected []*Change
@@ -55,13 +55,13 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 		kind = state.KindUndo
 	}
 	j := rn.beginJournal(r, kind, r.UndoOf)
-	g := &gate{ctx: ctx, deadline: deadline, budget: r.Policy.TimeBudget, now: rn.Now, log: rn.Log, queue: selected}
+	g := newGate(ctx, deadline, r.Policy.TimeBudget, rn.Now, rn.Log, selected)
 	var wg sync.WaitGroup
 	for range ApplyWorkers {
 		wg.Go(func() {
 			for c := g.next(); c != nil; c = g.next() {
-				rn.applyChange(ctx, c, created, j)
-				g.after(c)
+				answered := rn.applyChange(ctx, c, created, j)
+				g.after(c, answered)
 			}
 		})
 	}
@@ -72,9 +72,13 @@ func (rn *Runner) apply(ctx context.Context, r *Report) {
 		r.Failure = fmt.Errorf("run cancelled (%v): %d changes not made, they wait for the next run", ctx.Err(), pending)
 	case g.refused != nil:
 		r.Failure = fmt.Errorf("%w; %d changes not made, they wait for the next run", g.refused, pending)
-	case g.merged != nil:
+	case lm.IsMergedGroups(g.systemic):
 		r.Failure = fmt.Errorf("the portal merges adminGroupIds into a user's groups instead of replacing them (%w): "+
-			"no further change was made; the users changed keep groups they should have left, see the json output", g.merged)
+			"no further change was made, %d changes wait; the users changed keep groups they should have left, see the json output", g.systemic, pending)
+	case g.systemic != nil:
+		r.Failure = fmt.Errorf("the portal ignores adminGroupIds: it left a user's groups as they were although others were asked (%w): "+
+			"no further change was made, %d changes wait; the next run plans what is left, and the user changed keeps its old groups until the portal takes adminGroupIds as sent",
+			g.systemic, pending)
 	case g.outOfTime && pending > 0:
 		r.BudgetExhausted = true
 	}
@@ -105,8 +109,16 @@ func (rn *Runner) createGroups(ctx context.Context, r *Report, deadline time.Tim
 }
 
 // gate hands the apply workers their changes in order, and once a reason to
-// stop appears (time budget, cancellation, a refused credential) marks every
-// further change pending instead.
+// stop appears (time budget, cancellation, a refusal that stops the run,
+// adminGroupIds not set as sent) marks every further change pending
+// instead.
+//
+// It also decides how many PATCHes are in flight. The run's first PATCH,
+// and each PATCH after one answered 400, 403 or not as asked, goes alone and
+// is judged before the next starts: a portal that refuses or mishandles
+// every PATCH then costs at most three refused PATCHes, or one user left
+// half-changed. Otherwise up to ApplyWorkers are in flight, and an answer
+// is judged before its freed slot starts the next change.
 type gate struct {
 	ctx      context.Context
 	deadline time.Time
@@ -115,29 +127,46 @@ type gate struct {
 	log      *logrus.Entry
 
 	mu      sync.Mutex
+	changed *sync.Cond // signalled when a change is judged
 	queue   []*Change
 	stopped error // why no further change starts
 	// outOfTime is set when the time budget stopped the changes; refused
-	// when the portal withdrew the right to make them; merged when it showed
-	// that it merges groups instead of replacing them.
+	// when a refusal did (401, or RefusalsInARow 400/403 in a row);
+	// systemic when an answer showed the portal merges or ignores
+	// adminGroupIds.
 	outOfTime bool
 	refused   error
-	merged    error
-	// forbiddenInARow counts the 403 answers since the last other outcome.
-	forbiddenInARow int
+	systemic  error
+	// refusedInARow counts the PATCHes answered 400 or 403 since the last
+	// other answer.
+	refusedInARow int
+	inFlight      int
+	// alone is set when the next change must go alone; solo while one that
+	// went alone is in flight.
+	alone, solo bool
 }
 
-// forbiddenLimit is how many 403 answers in a row mean the token has lost the
-// right to manage users, not that one user may not be changed.
-const forbiddenLimit = 3
+func newGate(ctx context.Context, deadline time.Time, budget time.Duration, now func() time.Time, log *logrus.Entry, queue []*Change) *gate {
+	g := &gate{ctx: ctx, deadline: deadline, budget: budget, now: now, log: log, queue: queue, alone: true}
+	g.changed = sync.NewCond(&g.mu)
+	return g
+}
 
-// next returns the next change to make, nil when there is none.
+// next returns the next change to make, nil when there is none. It waits
+// while the change must go alone and others are in flight, or while one
+// that went alone is.
 func (g *gate) next() *Change {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	for len(g.queue) > 0 {
-		c := g.queue[0]
-		g.queue = g.queue[1:]
+	for {
+		if len(g.queue) == 0 {
+			return nil
+		}
+		if g.stopped == nil && (g.solo || g.alone && g.inFlight > 0) {
+			g.changed.Wait()
+			continue
+		}
+		// The clock is read once per change about to start.
 		if g.stopped == nil {
 			if err := g.ctx.Err(); err != nil {
 				g.stop(fmt.Errorf("run cancelled: %w", err), logrus.WarnLevel)
@@ -146,42 +175,67 @@ func (g *gate) next() *Change {
 				g.stop(fmt.Errorf("time budget of %s used up", g.budget), logrus.WarnLevel)
 			}
 		}
-		if g.stopped == nil {
-			return c
+		if g.stopped != nil {
+			for _, c := range g.queue {
+				c.Result = ResultPending
+			}
+			g.queue = nil
+			return nil
 		}
-		c.Result = ResultPending
+		c := g.queue[0]
+		g.queue = g.queue[1:]
+		g.inFlight++
+		g.solo, g.alone = g.alone, false
+		return c
 	}
-	return nil
 }
 
-// after stops further changes when the portal refuses the credential (401),
-// or refuses forbiddenLimit changes in a row (403): one 403 is that user's
-// error, several in a row mean the token may no longer manage users.
-func (g *gate) after(c *Change) {
-	status := statusOf(c.Err)
+// after judges a change made; answered reports that its PATCH got an answer
+// from the portal. A 401 stops further changes; so do RefusalsInARow
+// answers of 400 or 403 in a row (one 400 or 403 is that user's error,
+// several in a row mean the token may no longer manage users, or the
+// portal refuses what the tool sends), and an answer that shows the portal
+// merges or ignores adminGroupIds.
+func (g *gate) after(c *Change, answered bool) {
+	refusal := lm.RefusalOf(c.Err)
+	var mismatch *lm.MismatchError
+	notAsAsked := errors.As(c.Err, &mismatch)
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if lm.IsMergedGroups(c.Err) && g.merged == nil {
-		g.merged = c.Err
-		if g.stopped == nil {
-			g.stop(fmt.Errorf("the portal merged the groups of a PATCH instead of replacing them: %w", c.Err), logrus.ErrorLevel)
-		}
+	defer g.changed.Broadcast()
+	g.inFlight--
+	wasSolo := g.solo
+	g.solo = false
+	if !answered {
+		// Nothing was judged: no answer neither counts nor resets, and a
+		// change that was to go alone hands that to the next.
+		g.alone = g.alone || wasSolo
 		return
 	}
-	if status == http.StatusForbidden {
-		g.forbiddenInARow++
+	if refusal.CountsInARow() {
+		g.refusedInARow++
 	} else {
-		g.forbiddenInARow = 0
+		g.refusedInARow = 0
+	}
+	if refusal.CountsInARow() || notAsAsked {
+		g.alone = true
+	}
+	if (lm.IsMergedGroups(c.Err) || lm.IsIgnoredGroups(c.Err)) && g.systemic == nil {
+		g.systemic = c.Err
+		if g.stopped == nil {
+			g.stop(fmt.Errorf("the portal does not set adminGroupIds as sent: %w", c.Err), logrus.ErrorLevel)
+		}
+		return
 	}
 	if g.stopped != nil {
 		return
 	}
 	var why error
 	switch {
-	case status == http.StatusUnauthorized:
-		why = fmt.Errorf("the portal refused the credential: %w", c.Err)
-	case g.forbiddenInARow >= forbiddenLimit:
-		why = fmt.Errorf("the portal refused %d changes in a row (the token may no longer manage users): %w", g.forbiddenInARow, c.Err)
+	case refusal == lm.RefusedCredential:
+		why = fmt.Errorf("the portal refused the credential: %w; %s", c.Err, refusal.Hint())
+	case g.refusedInARow >= lm.RefusalsInARow:
+		why = fmt.Errorf("the portal refused %d changes in a row (%s): %w", g.refusedInARow, inARowMeaning(refusal), c.Err)
 	default:
 		return
 	}
@@ -189,13 +243,23 @@ func (g *gate) after(c *Change) {
 	g.stop(why, logrus.ErrorLevel)
 }
 
-// statusOf is the HTTP status of a portal's error answer, 0 for other errors.
-func statusOf(err error) int {
-	var apiErr *lm.APIError
-	if errors.As(err, &apiErr) {
-		return apiErr.StatusCode
+// inARowMeaning says what refusals in a row mean, by the last one.
+func inARowMeaning(r lm.Refusal) string {
+	if r == lm.RefusedPermission {
+		return "the token may no longer manage users; " + r.Hint()
 	}
-	return 0
+	return "the portal refuses the PATCH body the tool sends; its message says what it wants"
+}
+
+// answeredErr reports whether err (of a PATCH that was sent) carries the
+// portal's answer, rather than no answer at all (a network failure).
+func answeredErr(err error) bool {
+	var (
+		apiErr   *lm.APIError
+		mismatch *lm.MismatchError
+		respErr  *lm.ResponseError
+	)
+	return err == nil || errors.As(err, &apiErr) || errors.As(err, &mismatch) || errors.As(err, &respErr)
 }
 
 func (g *gate) stop(why error, level logrus.Level) {
@@ -208,15 +272,15 @@ func (g *gate) stop(why error, level logrus.Level) {
 }
 
 // applyChange makes one user change as a single PATCH with the complete
-// desired state.
-func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups, j *journal) {
+// desired state, and reports whether the portal answered it.
+func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups, j *journal) (answered bool) {
 	ids := append([]int(nil), c.GroupIDs...)
 	for _, name := range c.NewGroups {
 		key := strings.ToLower(name)
 		if err, ok := created.failed[key]; ok {
 			c.Result, c.Err = ResultFailed, fmt.Errorf("group %q: %w", name, err)
 			rn.logChange(c)
-			return
+			return false
 		}
 		ids = append(ids, created.ids[key])
 	}
@@ -235,7 +299,7 @@ func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups,
 		c.Result, c.Err = ResultPending, err
 		j.outcome(seq, c)
 		rn.logChange(c)
-		return
+		return false
 	case errors.As(err, &mismatch):
 		// The output shows the user as the portal has it.
 		c.Result, c.Err, c.After = ResultFailed, err, &mismatch.User
@@ -246,6 +310,7 @@ func (rn *Runner) applyChange(ctx context.Context, c *Change, created newGroups,
 	}
 	j.outcome(seq, c)
 	rn.logChange(c)
+	return answeredErr(err)
 }
 
 // logPending logs how many changes wait for the next run, and each of them

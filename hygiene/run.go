@@ -240,20 +240,7 @@ func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
 		return fmt.Errorf("%w; reading took longer than the whole --time-budget of %s: raise it (and the collector's script timeout) "+
 			"or ask why the portal answers slowly", err, r.Policy.TimeBudget)
 	}
-	return withAuthHint(err)
-}
-
-// withAuthHint adds to a refused credential what the admin should check: the
-// portal's own message only says that it refused.
-func withAuthHint(err error) error {
-	switch {
-	case lm.IsUnauthorized(err):
-		return fmt.Errorf("%w; authentication failed: check the access id and access key (or the bearer token), "+
-			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)", err)
-	case lm.IsForbidden(err):
-		return fmt.Errorf("%w; the token lacks a permission: check that its user's role may view and manage users and user groups", err)
-	}
-	return err
+	return lm.WithHint(err)
 }
 
 // plan runs the pure planners and lines up the changes in the order the run

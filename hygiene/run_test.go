@@ -147,7 +147,7 @@ func TestRunRules(t *testing.T) {
 			}
 			got := results(r)
 			if tc.want == nil { // a refused credential: the workers' PATCHes in flight at most, the rest pending
-				if len(p.patches) > forbiddenLimit+ApplyWorkers || got[ResultPending] < tc.idle-forbiddenLimit-ApplyWorkers || got[ResultApplied] != 0 {
+				if len(p.patches) > lm.RefusalsInARow+ApplyWorkers || got[ResultPending] < tc.idle-lm.RefusalsInARow-ApplyWorkers || got[ResultApplied] != 0 {
 					t.Fatalf("%d PATCHes, results %v: the run went on after the portal refused the credential", len(p.patches), got)
 				}
 				return

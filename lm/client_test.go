@@ -469,7 +469,9 @@ func TestUnreadableUsers(t *testing.T) {
 		{"a null id is unreadable", `{"id":null,"username":"a","status":"active",` + ok + `}`, `id null`},
 		{"a fractional id is unreadable", `{"id":4.5,"username":"a","status":"active",` + ok + `}`, `id 4.5`},
 		{"a negative id is unreadable", `{"id":-4,"username":"a","status":"active",` + ok + `}`, `id -4`},
-		{"a zero id is unreadable", `{"id":0,"username":"a","status":"active",` + ok + `}`, `id 0`},
+		{"a zero id is an id like any other", `{"id":0,"username":"a","status":"active",` + ok + `}`, ``},
+		{"adminGroupIds as a comma string are unreadable", `{"id":4,"username":"a","status":"active","roles":[{"id":1,"name":"r"}],"adminGroupIds":"1,2"}`, `adminGroupIds "1,2"`},
+		{"a masked password is ignored", `{"id":4,"username":"a","status":"active","password":"********",` + ok + `}`, ``},
 		{"an id string that is not all digits is unreadable", `{"id":"4a","username":"a","status":"active",` + ok + `}`, `id "4a"`},
 		{"a missing username is unreadable", `{"id":4,"status":"active",` + ok + `}`, `username absent`},
 		{"a numeric username is unreadable", `{"id":4,"username":7,"status":"active",` + ok + `}`, `username 7`},
@@ -503,7 +505,9 @@ func TestUnreadableUsers(t *testing.T) {
 			if strings.HasPrefix(tt.unreadable, "roles") && bad.Roles != nil ||
 				strings.HasPrefix(tt.unreadable, "adminGroupIds") && bad.GroupIDs != nil ||
 				strings.HasPrefix(tt.unreadable, "status") && bad.Status != "" ||
-				strings.HasPrefix(tt.unreadable, "apiTokens") && bad.APITokens != nil {
+				strings.HasPrefix(tt.unreadable, "apiTokens") && bad.APITokens != nil ||
+				strings.HasPrefix(tt.unreadable, "id ") && bad.ID != NoID ||
+				tt.unreadable == "" && bad.ID == NoID {
 				t.Errorf("the field that failed was kept: %+v", bad)
 			}
 			assertNoSecret(t, bad.Unreadable)

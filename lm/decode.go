@@ -172,19 +172,21 @@ func (d *decoder) elementObject(v gjson.Result) bool {
 	return v.IsObject()
 }
 
-// id reads a required identifier of at least least (1 for users and roles,
-// 0 for groups, whose id 0 portals use).
-func (d *decoder) id(obj gjson.Result, name string, least int64) int {
+// id reads a required identifier of at least least (0 for users and groups,
+// whose id 0 is an id like any other; 1 for roles), and reports whether it
+// was usable: a failed id reads as 0, which is itself an id, so the caller
+// must say its absence some other way.
+func (d *decoder) id(obj gjson.Result, name string, least int64) (int, bool) {
 	v, ok := d.field(obj, name, true)
 	if !ok {
-		return 0
+		return 0, false
 	}
 	n, ok := integer(v)
 	if !ok || n < least || n > math.MaxInt32 {
 		d.failHeld(name, v)
-		return 0
+		return 0, false
 	}
-	return int(n)
+	return int(n), true
 }
 
 // str reads a string field. The value is copied out of the page: gjson hands

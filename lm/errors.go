@@ -85,6 +85,9 @@ type MismatchError struct {
 	// Merged is set when the portal's groups are the groups before the
 	// update together with the ones asked: it merges adminGroupIds.
 	Merged bool
+	// Ignored is set when the portal's groups are the groups before the
+	// update although other groups were asked: it ignores adminGroupIds.
+	Ignored bool
 }
 
 func (e *MismatchError) Error() string {
@@ -97,6 +100,15 @@ func (e *MismatchError) Error() string {
 func IsMergedGroups(err error) bool {
 	var me *MismatchError
 	return errors.As(err, &me) && me.Merged
+}
+
+// IsIgnoredGroups reports whether err shows that the portal left a user's
+// groups as they were although a PATCH asked for others: it ignores
+// adminGroupIds (and may still apply the status). No further change may
+// start: each would leave one more user suspended but not moved.
+func IsIgnoredGroups(err error) bool {
+	var me *MismatchError
+	return errors.As(err, &me) && me.Ignored
 }
 
 // NotSentError means a request was not sent (or, after a 429, not sent
@@ -135,25 +147,89 @@ func sendBy(ctx context.Context) (time.Time, bool) {
 	return t, ok
 }
 
+// Refusal is what a portal's refusal of a request means for a run. It is
+// the one place that reads a 401, a 403 or a 400: the run's reads, its
+// writes and check all ask RefusalOf.
+type Refusal int
+
+const (
+	// NotRefused is any other outcome: success, another status, no answer.
+	NotRefused Refusal = iota
+	// RefusedCredential (401): the portal refuses the credentials; no
+	// further request can succeed.
+	RefusedCredential
+	// RefusedPermission (403): the token may not do this. On one user's
+	// PATCH it is that user's error; several in a row mean the token may no
+	// longer manage users.
+	RefusedPermission
+	// RefusedRequest (400): the portal refuses what was sent. On one user's
+	// PATCH it is that user's error; several in a row mean the portal wants
+	// another body than the tool sends.
+	RefusedRequest
+)
+
+// RefusalOf says what err means as a refusal; NotRefused when it is none.
+func RefusalOf(err error) Refusal {
+	var apiErr *APIError
+	if !errors.As(err, &apiErr) {
+		return NotRefused
+	}
+	switch apiErr.StatusCode {
+	case http.StatusUnauthorized:
+		return RefusedCredential
+	case http.StatusForbidden:
+		return RefusedPermission
+	case http.StatusBadRequest:
+		return RefusedRequest
+	}
+	return NotRefused
+}
+
+// CountsInARow reports a refusal that is one user's error alone but, repeated
+// on consecutive PATCHes, stops a run (see RefusalsInARow).
+func (r Refusal) CountsInARow() bool { return r == RefusedPermission || r == RefusedRequest }
+
+// RefusalsInARow is how many PATCHes in a row answered 400 or 403 (one count)
+// stop a run: the token has lost the right to manage users, or the portal
+// refuses what the tool sends.
+const RefusalsInARow = 3
+
+// Hint is what the admin should check after the refusal, "" for none.
+func (r Refusal) Hint() string {
+	switch r {
+	case RefusedCredential:
+		return "authentication failed: check the access id and access key (or the bearer token), " +
+			"that the token is enabled, and for an LMv1 token that this machine's clock is right (the portal allows 30 minutes of skew)"
+	case RefusedPermission:
+		return "the token lacks a permission: check that its user's role may view and manage users and user groups"
+	case RefusedRequest:
+		return "the portal refuses the request as sent"
+	}
+	return ""
+}
+
+// WithHint adds to a refused read what the admin should check: the portal's
+// own message only says that it refused. Other errors are returned as they
+// are.
+func WithHint(err error) error {
+	switch r := RefusalOf(err); r {
+	case RefusedCredential, RefusedPermission:
+		return fmt.Errorf("%w; %s", err, r.Hint())
+	}
+	return err
+}
+
 // IsUnauthorized reports whether err is the portal refusing the credentials
 // (HTTP 401): no further request can succeed.
-func IsUnauthorized(err error) bool { return hasStatus(err, http.StatusUnauthorized) }
+func IsUnauthorized(err error) bool { return RefusalOf(err) == RefusedCredential }
 
 // IsForbidden reports whether err is the portal refusing the token the right
 // to do this (HTTP 403), e.g. to change one user.
-func IsForbidden(err error) bool { return hasStatus(err, http.StatusForbidden) }
-
-func hasStatus(err error, status int) bool {
-	var apiErr *APIError
-	return errors.As(err, &apiErr) && apiErr.StatusCode == status
-}
+func IsForbidden(err error) bool { return RefusalOf(err) == RefusedPermission }
 
 // IsAuth reports whether err is the portal refusing the credentials or their
 // permissions (HTTP 401 or 403).
 func IsAuth(err error) bool {
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) {
-		return false
-	}
-	return apiErr.StatusCode == http.StatusUnauthorized || apiErr.StatusCode == http.StatusForbidden
+	r := RefusalOf(err)
+	return r == RefusedCredential || r == RefusedPermission
 }

@@ -77,7 +77,7 @@ func parseNamed(obj gjson.Result, what string, leastID int64) (int, string, erro
 	if !d.object(obj, what) {
 		return 0, "", d.err
 	}
-	id := d.id(obj, "id", leastID)
+	id, _ := d.id(obj, "id", leastID)
 	name := d.str(obj, "name", true)
 	if d.err == nil && name == "" {
 		d.fail(`name ""`)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 
 	"github.com/sirupsen/logrus"
@@ -44,6 +45,16 @@ type listing[T any] struct {
 	// idOf is an item's id, and false when it has no usable one (an
 	// unreadable user).
 	idOf func(T) (int, bool)
+	// thin, when set, reports an item of a fields= answer without the
+	// nested data a whole object carries: when more than half of the items
+	// lack it, the projection dropped it and the list is read without
+	// fields=.
+	thin func(T) bool
+	// nested names what thin looks for, for the warning.
+	nested string
+	// noSort is set once the portal refused sort=: the list is then read in
+	// the portal's own order.
+	noSort bool
 }
 
 // list reads every item of a collection and returns them sorted by id.
@@ -72,17 +83,26 @@ type listing[T any] struct {
 // rate-limit pacing, and then checked in order as above.
 //
 // A list whose pages do not add up is read again from the start, at most
-// maxListRestarts times, before it fails with *PagingError. When the portal
-// refuses fields= (a 400 naming a requested field), the list is read once
-// more without it, whole objects, with one warning.
+// maxListRestarts times, before it fails with *PagingError.
+//
+// What a portal refuses of the query is dropped, each once and with one
+// warning, and the list read again: sort= when a 400 names sort (then read
+// in the portal's order, where each page must start at the previous page's
+// last item or the list is read again from the start); then fields= when a
+// 400 names a requested field, or when the projection leaves more than half
+// of the items without the nested data a whole object carries (listing.thin).
 func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 	for restart := 0; ; restart++ {
 		items, err := listOnce(ctx, c, l)
-		if l.fields != "" && refusesField(err, l.fields) {
-			c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
-				Warn("the portal refuses fields=; reading whole objects instead")
-			l.fields = ""
-			items, err = listOnce(ctx, c, l)
+		for {
+			if l.fields != "" || !l.noSort {
+				var dropped bool
+				if l, dropped = refused(c, l, err); dropped {
+					items, err = listOnce(ctx, c, l)
+					continue
+				}
+			}
+			break
 		}
 		var pe *PagingError
 		if !errors.As(err, &pe) || restart >= maxListRestarts {
@@ -97,6 +117,41 @@ func list[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
 	}
 }
 
+// refused drops from l the part of the query the outcome of a read shows the
+// portal refuses, with one warning, and reports whether it dropped one. A
+// 400 naming sort is handled before one naming a field.
+func refused[T any](c *Client, l listing[T], err error) (listing[T], bool) {
+	var thin *thinProjectionError
+	switch {
+	case !l.noSort && refusesSort(err):
+		c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
+			Warn("the portal refuses sort=; reading the list in its own order instead")
+		l.noSort = true
+	case l.fields != "" && refusesQuery(err, l.fields):
+		c.log.WithFields(logrus.Fields{"path": l.path, "error": err.Error()}).
+			Warn("the portal refuses fields=; reading whole objects instead")
+		l.fields = ""
+	case l.fields != "" && errors.As(err, &thin):
+		c.log.WithFields(logrus.Fields{"path": l.path, "without": thin.thin, "items": thin.items}).
+			Warn("the portal's fields= projection leaves most items without " + l.nested + "; reading whole objects instead")
+		l.fields = ""
+	default:
+		return l, false
+	}
+	return l, true
+}
+
+// thinProjectionError is a fields= answer in which more than half of the
+// items lack the nested data a whole object carries.
+type thinProjectionError struct {
+	path        string
+	thin, items int64
+}
+
+func (e *thinProjectionError) Error() string {
+	return fmt.Sprintf("listing %s: %d of %d items of the fields= answer lack nested data", e.path, e.thin, e.items)
+}
+
 type firstPageKey struct{}
 
 // WithFirstPage returns a context that makes a listing read with it call f
@@ -107,21 +162,42 @@ func WithFirstPage(ctx context.Context, f func()) context.Context {
 	return context.WithValue(ctx, firstPageKey{}, f)
 }
 
-// refusesField reports a 400 whose message names one of the fields asked
-// for, as a whole word: the portal does not know that field.
-func refusesField(err error, fields string) bool {
-	var apiErr *APIError
-	if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusBadRequest {
-		return false
-	}
-	asked := strings.Split(fields, ",")
-	for _, word := range strings.FieldsFunc(apiErr.Message, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
-	}) {
+// refusesQuery reports a 400 whose message names one of the comma-separated
+// words (fields asked for), as a whole word.
+func refusesQuery(err error, words string) bool {
+	asked := strings.Split(words, ",")
+	return refusalNames(err, func(word string) bool {
 		for _, f := range asked {
 			if strings.EqualFold(word, f) {
 				return true
 			}
+		}
+		return false
+	})
+}
+
+// refusesSort reports a 400 whose message names sorting: a word that is or
+// begins with "sort" ("sort", "Sorting", "sorted"). Reading a list without
+// sort= costs nothing in proof, so a message that merely mentions sorting
+// is reason enough.
+func refusesSort(err error) bool {
+	return refusalNames(err, func(word string) bool {
+		return len(word) >= 4 && strings.EqualFold(word[:4], "sort")
+	})
+}
+
+// refusalNames reports a 400 whose message holds a word (letters, digits
+// and '_') for which names is true.
+func refusalNames(err error, names func(word string) bool) bool {
+	var apiErr *APIError
+	if RefusalOf(err) != RefusedRequest || !errors.As(err, &apiErr) {
+		return false
+	}
+	for _, word := range strings.FieldsFunc(apiErr.Message, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != '_'
+	}) {
+		if names(word) {
+			return true
 		}
 	}
 	return false
@@ -147,13 +223,17 @@ type reader[T any] struct {
 	// last is the id of the item taken last: the cursor.
 	last    int
 	hasLast bool
-	// unsorted is set once a page shows the portal ignores sort=+id.
+	// unsorted is set once a page shows the portal ignores sort=+id, or
+	// from the start when sort= was refused (listing.noSort).
 	unsorted bool
 	// shifted is set once a page did not start at the previous page's last
 	// item or reported another total: the count can then no longer be held
 	// to a total.
 	shifted bool
 	total   int64
+	// thin and seen count the items of fields= answers that lack nested
+	// data, and all their items (pages may be read concurrently).
+	thin, seen atomic.Int64
 }
 
 func (r *reader[T]) paging(format string, args ...any) error {
@@ -161,7 +241,7 @@ func (r *reader[T]) paging(format string, args ...any) error {
 }
 
 func listOnce[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) {
-	r := &reader[T]{ctx: ctx, c: c, l: l}
+	r := &reader[T]{ctx: ctx, c: c, l: l, unsorted: l.noSort}
 	first, err := r.fetch(0, span{})
 	if err != nil {
 		return nil, err
@@ -178,6 +258,9 @@ func listOnce[T any](ctx context.Context, c *Client, l listing[T]) ([]T, error) 
 	}
 	if !r.shifted && r.total >= 0 && int64(len(r.all)) != r.total {
 		return nil, r.paging("read %d items but the portal's total is %d", len(r.all), r.total)
+	}
+	if thin, seen := r.thin.Load(), r.seen.Load(); l.fields != "" && 2*thin > seen {
+		return nil, &thinProjectionError{path: l.path, thin: thin, items: seen}
 	}
 	byID := func(a, b T) int {
 		ia, _ := l.idOf(a)
@@ -353,6 +436,21 @@ func (r *reader[T]) link(p *page[T], s span) (finished bool, err error) {
 	if p.total != r.total || !p.overlap {
 		r.shifted = true
 	}
+	if r.l.noSort {
+		// Read in the portal's order because it refused sort=: the page
+		// must start at the previous page's last item, or the list is read
+		// again from the start.
+		if len(p.items) > 0 && p.overlap {
+			if id, ok := r.l.idOf(p.items[0]); ok && id == r.last {
+				r.take(p.items[1:], 0, true)
+				return false, nil
+			}
+		}
+		if !p.overlap && len(p.items) == 0 {
+			return true, nil
+		}
+		return false, r.paging("the page at offset %d does not start at the previous page's last item (id %d), and the portal does not sort", p.offset, r.last)
+	}
 	if r.unsorted {
 		// Ids say nothing about what lies between pages: only the overlap
 		// item itself places the page.
@@ -461,7 +559,10 @@ func (r *reader[T]) fetch(offset int, s span) (*page[T], error) {
 
 // fetchWith reads and checks one page. Safe for concurrent use.
 func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T], error) {
-	q := url.Values{"size": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}, "sort": {"+id"}}
+	q := url.Values{"size": {strconv.Itoa(pageSize)}, "offset": {strconv.Itoa(offset)}}
+	if !r.l.noSort {
+		q.Set("sort", "+id")
+	}
 	if r.l.fields != "" {
 		q.Set("fields", r.l.fields)
 	}
@@ -473,6 +574,9 @@ func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T]
 		return nil, err
 	}
 	items, total, err := parsePage(body, offset, r.l.parse)
+	if err == nil && r.l.fields != "" && r.l.thin != nil {
+		r.countThin(items)
+	}
 	var long *pageTooLongError
 	switch {
 	case errors.As(err, &long):
@@ -494,6 +598,18 @@ func (r *reader[T]) fetchWith(ctx context.Context, offset int, s span) (*page[T]
 		}
 	}
 	return &page[T]{offset: offset, items: items, total: total}, nil
+}
+
+// countThin counts the items of a fields= page that lack nested data.
+func (r *reader[T]) countThin(items []T) {
+	var thin int64
+	for _, v := range items {
+		if r.l.thin(v) {
+			thin++
+		}
+	}
+	r.thin.Add(thin)
+	r.seen.Add(int64(len(items)))
 }
 
 // inRange checks that a filtered page holds only ids the filter selects: a

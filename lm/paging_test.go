@@ -300,8 +300,8 @@ func TestRefusedFields(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := refusesField(tt.err, fields); got != tt.want {
-				t.Fatalf("refusesField(%v) = %v, want %v", tt.err, got, tt.want)
+			if got := refusesQuery(tt.err, fields); got != tt.want {
+				t.Fatalf("refusesQuery(%v) = %v, want %v", tt.err, got, tt.want)
 			}
 		})
 	}
@@ -317,5 +317,28 @@ func TestFieldsRefusedTwiceIsAnError(t *testing.T) {
 	}
 	if got := f.hits.Load(); got != 2 {
 		t.Fatalf("%d requests, want 2: once with fields=, once without", got)
+	}
+}
+
+func TestRefusedSort(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want bool
+	}{
+		{"a 400 naming sort refuses it", &APIError{StatusCode: 400, Message: "Unsupported parameter: sort"}, true},
+		{"a 400 about sorting refuses it", &APIError{StatusCode: 400, Message: "Sorting is not supported for this resource"}, true},
+		{"a 400 naming the field sorted on is sort's too", &APIError{StatusCode: 400, Message: `cannot sort on field "id"`}, true},
+		{"a word that merely contains sort does not", &APIError{StatusCode: 400, Message: "resort to paging"}, false},
+		{"a 400 about something else does not", &APIError{StatusCode: 400, Message: "size must not be greater than 1000"}, false},
+		{"another status does not", &APIError{StatusCode: 403, Message: "sort"}, false},
+		{"another error does not", errors.New("sort"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := refusesSort(tt.err); got != tt.want {
+				t.Fatalf("refusesSort(%v) = %v, want %v", tt.err, got, tt.want)
+			}
+		})
 	}
 }

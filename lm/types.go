@@ -50,6 +50,10 @@ type APIToken struct {
 	LastUsedOn int64
 }
 
+// NoID is the ID of a user whose id could not be read (it is unreadable):
+// every whole number from 0 up is a usable id.
+const NoID = -1
+
 // User is a LogicMonitor user ("admin" in the API), reduced to the fields the
 // hygiene steps read. Timestamps are the raw epochs the API returned, because
 // their unit is not documented; Epoch turns them into times.

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -26,19 +25,29 @@ const usersPath = "/setting/admins"
 func (c *Client) Users(ctx context.Context) ([]User, error) {
 	return list(ctx, c, listing[User]{
 		path: usersPath, fields: strings.Join(UserFields, ","), parse: parseUser,
-		idOf: func(u User) (int, bool) { return u.ID, u.ID > 0 },
+		idOf: func(u User) (int, bool) { return u.ID, u.ID != NoID },
+		thin: lacksNested, nested: "roles or adminGroupIds",
 	})
 }
+
+// lacksNested reports a user of a fields= answer whose roles or
+// adminGroupIds could not be read (absent, null or not a list): a
+// projection that dropped nested data, when most users of the answer lack
+// them (one user lacking them is that user's problem).
+func lacksNested(u User) bool { return u.Roles == nil || u.GroupIDs == nil }
 
 // parseUser reads one user object. Only an item that is not an object at
 // all is an error (the page is then not a list of users). A user object that
 // cannot be read with confidence is returned with Unreadable saying which
 // field held what, and the steps leave it alone: one odd user must not stop
-// the run, and must never be acted on. Unreadable: no usable id, no
+// the run, and must never be acted on. Unreadable: no usable id (a whole
+// number of at least 0; the user's ID is then NoID), no
 // username, a status other than active or suspended, roles or adminGroupIds
-// null or absent, any field of the wrong type. Forms that mean one thing are
-// read: status in any case, integers as digit strings, a role reference
-// without a name (see NameRoles), a token whose accessId is null.
+// null, absent or not a list (e.g. the string "1,2"), any field of the wrong
+// type. Forms that mean one thing are read: status in any case, integers as
+// digit strings, a role reference without a name (see NameRoles), a token
+// whose accessId is null. A password (portals send it masked) is never read:
+// nothing the client keeps can print or send it.
 func parseUser(obj gjson.Result) (User, error) {
 	var d decoder
 	if !d.object(obj, "the user") {
@@ -47,8 +56,12 @@ func parseUser(obj gjson.Result) (User, error) {
 	// Every field is read even after one fails, so that the run can show
 	// the user; a field that failed stays zero (nil for a list), never half
 	// read: partial roles in a PATCH would take a role away.
+	id, hasID := d.id(obj, "id", 0)
+	if !hasID {
+		id = NoID
+	}
 	u := User{
-		ID:           d.id(obj, "id", 1),
+		ID:           id,
 		Username:     d.str(obj, "username", true),
 		Status:       d.status(obj),
 		APIOnly:      d.bool(obj, "apionly"),
@@ -67,7 +80,8 @@ func parseUser(obj gjson.Result) (User, error) {
 	if !d.array(obj, "roles", true, func(elem gjson.Result) {
 		if d.elementObject(elem) {
 			// A reference may carry the id alone; NameRoles names it.
-			roles = append(roles, Role{ID: d.id(elem, "id", 1), Name: d.shared(elem, "name", false)})
+			id, _ := d.id(elem, "id", 1)
+			roles = append(roles, Role{ID: id, Name: d.shared(elem, "name", false)})
 		}
 	}) {
 		roles = nil
@@ -216,7 +230,7 @@ type roleRef struct {
 // With a send-by time in ctx (WithSendBy), an update that would have to
 // wait for a closed rate-limit window past it is not sent (IsNotSent).
 func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
-	if u.ID <= 0 {
+	if u.ID < 0 {
 		return User{}, fmt.Errorf("update user: invalid user id %d", u.ID)
 	}
 	if u.Status != StatusActive && u.Status != StatusSuspended {
@@ -278,17 +292,25 @@ func verify(u UserUpdate, got User) error {
 		return nil
 	}
 	merged := !sameGroups && u.Before != nil && sameIDSet(got.GroupIDs, append(slices.Clone(u.Before), u.GroupIDs...))
-	if merged {
+	// Groups as they were, although others were asked: the portal ignored
+	// adminGroupIds (a merge of groups already held looks the same only
+	// when nothing was asked beyond them, and then sameGroups holds).
+	ignored := !sameGroups && !merged && u.Before != nil && sameIDSet(got.GroupIDs, u.Before)
+	switch {
+	case merged:
 		diffs = append(diffs, "the portal merges adminGroupIds instead of replacing them")
+	case ignored:
+		diffs = append(diffs, "the portal ignores adminGroupIds: the user's groups are as they were before the update")
 	}
-	return &MismatchError{UserID: u.ID, User: got, Merged: merged, Reason: strings.Join(diffs, "; ")}
+	return &MismatchError{UserID: u.ID, User: got, Merged: merged, Ignored: ignored, Reason: strings.Join(diffs, "; ")}
 }
 
-// user reads one user.
+// user reads one user, whole: the read decides whether an update was made,
+// and a projection that a portal refuses or thins (see list) would leave it
+// undecided. One object costs little more whole.
 func (c *Client) user(ctx context.Context, id int) (User, error) {
 	path := usersPath + "/" + strconv.Itoa(id)
-	q := url.Values{"fields": {strings.Join(UserFields, ",")}}
-	resp, err := c.do(ctx, http.MethodGet, path, q, nil, maxObjectBytes)
+	resp, err := c.do(ctx, http.MethodGet, path, nil, nil, maxObjectBytes)
 	if err != nil {
 		return User{}, err
 	}

@@ -148,7 +148,7 @@ type Decision struct {
 	// "api_token"), empty when there was none; LastActive is its time.
 	Signal string
 	// Groups is the complete desired group list of a suspend or move: the
-	// suspended group's id when it exists (GroupID != 0), else empty and the
+	// suspended group's id when it exists (HasGroup), else empty and the
 	// group must be created first (NewGroup).
 	GroupIDs []int
 	NewGroup string
@@ -271,6 +271,8 @@ type Plan struct {
 	TripReason string
 	// Unreadable counts users that could not be read (OutcomeUnreadable).
 	Unreadable int
-	// GroupID is the suspended group's id, 0 when it does not exist yet.
-	GroupID int
+	// GroupID is the suspended group's id when HasGroup; HasGroup is false
+	// when the group does not exist yet (0 is a group's id like any other).
+	GroupID  int
+	HasGroup bool
 }

@@ -538,7 +538,8 @@ func TestNewPlanRules(t *testing.T) {
 			users := withIDs(tt.users)
 			plan := NewPlan(users, grps, opts, Clock{Now: now}, nil)
 			got := byUsername(t, plan, len(users))
-			groupID := findGroup(grps, opts.SuspendedGroup)
+			suspendedGroup, _ := lm.FindGroup(grps, opts.SuspendedGroup)
+			groupID := suspendedGroup.ID
 			for name, w := range tt.want {
 				d, ok := got[name]
 				if !ok {
@@ -609,8 +610,8 @@ func TestNewPlanCreatesMissingSuspendedGroup(t *testing.T) {
 	opts := defaultOptions()
 	opts.SuspendedGroup = "Dormant"
 	plan := NewPlan(users, defaultGroups, opts, Clock{Now: now}, nil)
-	if plan.GroupID != 0 {
-		t.Fatalf("GroupID = %d, want 0 for a missing group", plan.GroupID)
+	if plan.HasGroup {
+		t.Fatalf("HasGroup with GroupID %d, want no group for a missing group", plan.GroupID)
 	}
 	got := byUsername(t, plan, len(users))
 	for _, name := range []string{"old", "parked", "ghostgroup"} {
@@ -630,8 +631,8 @@ func TestNewPlanCreatesMissingSuspendedGroup(t *testing.T) {
 	}
 
 	plan = NewPlan(users, defaultGroups, defaultOptions(), Clock{Now: now}, nil)
-	if plan.GroupID != suspendedID {
-		t.Errorf("GroupID = %d, want %d", plan.GroupID, suspendedID)
+	if !plan.HasGroup || plan.GroupID != suspendedID {
+		t.Errorf("GroupID = %d (found %v), want %d", plan.GroupID, plan.HasGroup, suspendedID)
 	}
 }
 

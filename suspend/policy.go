@@ -42,14 +42,16 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		cutoff:     cutoff,
 		warnAt:     now.Add(-days(opts.InactiveDays - opts.WarnDays)),
 		memory:     memory,
-		groupID:    findGroup(groups, opts.SuspendedGroup),
 		groupText:  strconv.Quote(opts.SuspendedGroup),
 		cutoffText: fmt.Sprintf("%s (%d days)", day(cutoff), opts.InactiveDays),
 		warnText:   fmt.Sprintf(" (--warn-days=%d)", opts.WarnDays),
 		activities: map[activityKey]string{},
 		days:       map[dateKey]string{},
 	}
-	plan := Plan{Now: now, Today: today, Cutoff: p.cutoff, GroupID: p.groupID}
+	if g, ok := lm.FindGroup(groups, opts.SuspendedGroup); ok {
+		p.groupID, p.hasGroup = g.ID, true
+	}
+	plan := Plan{Now: now, Today: today, Cutoff: p.cutoff, GroupID: p.groupID, HasGroup: p.hasGroup}
 
 	plan.Decisions = make([]Decision, 0, len(users))
 	for i := range users {
@@ -111,13 +113,16 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 
 // policy holds what every per-user decision needs.
 type policy struct {
-	opts    Options
-	now     time.Time // the rules' clock
-	today   time.Time // the real time of the run
-	cutoff  time.Time
-	warnAt  time.Time // idle since before this: upcoming (the cutoff when warnings are off)
-	memory  map[int]Memory
-	groupID int // 0 when the suspended group does not exist yet
+	opts   Options
+	now    time.Time // the rules' clock
+	today  time.Time // the real time of the run
+	cutoff time.Time
+	warnAt time.Time // idle since before this: upcoming (the cutoff when warnings are off)
+	memory map[int]Memory
+	// groupID is the suspended group's id when hasGroup; 0 is an id like
+	// any other, so the group's absence is said by hasGroup alone.
+	groupID  int
+	hasGroup bool
 
 	// The texts every reason repeats, made once per plan.
 	groupText  string // the suspended group's name, quoted
@@ -224,7 +229,7 @@ func (p *policy) decide(u *lm.User) draft {
 	switch {
 	case u.HasStatus(lm.StatusSuspended):
 		d.Remember.Reactivated = time.Time{}
-		if onlyIn(u.GroupIDs, p.groupID) {
+		if p.hasGroup && onlyIn(u.GroupIDs, p.groupID) {
 			return p.keep(d, OutcomeAlreadySuspended, "suspended and only in group "+p.groupText)
 		}
 		d.Action, d.Outcome = ActionMove, OutcomeOutsideGroup
@@ -428,14 +433,14 @@ func (p *policy) suspend(d draft, why string) draft {
 // target is the complete group list of a suspended user: the suspended
 // group, or nothing yet and the name of the group to create first.
 func (p *policy) target() ([]int, string) {
-	if p.groupID != 0 {
+	if p.hasGroup {
 		return []int{p.groupID}, ""
 	}
 	return nil, p.opts.SuspendedGroup
 }
 
 func (p *policy) creation() string {
-	if p.groupID == 0 {
+	if !p.hasGroup {
 		return " (created first)"
 	}
 	return ""
@@ -564,23 +569,14 @@ func latestSignal(u *lm.User, loginOnly bool) (signal, bool) {
 	return best, best.name != ""
 }
 
-// findGroup returns the id of the group named name (lm.FindGroup), 0 when
-// there is none.
-func findGroup(groups []lm.Group, name string) int {
-	if g, ok := lm.FindGroup(groups, name); ok {
-		return g.ID
-	}
-	return 0
-}
-
 // inSuspendedGroup reports whether one of u's groups is the suspended group.
 func (p *policy) inSuspendedGroup(u *lm.User) bool {
-	return p.groupID != 0 && slices.Contains(u.GroupIDs, p.groupID)
+	return p.hasGroup && slices.Contains(u.GroupIDs, p.groupID)
 }
 
 // onlyIn reports whether ids is not empty and holds nothing but id.
 func onlyIn(ids []int, id int) bool {
-	if id == 0 || len(ids) == 0 {
+	if len(ids) == 0 {
 		return false
 	}
 	for _, x := range ids {

@@ -165,6 +165,16 @@ func (p *Portal) AddUser(u lm.User) lm.User {
 	return p.addUserLocked(nu).toLM()
 }
 
+// AddUserWithID stores u under id (0 included, an id like any other),
+// replacing any user with that id; otherwise as AddUser.
+func (p *Portal) AddUserWithID(id int, u lm.User) lm.User {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	nu := p.fromLM(u)
+	nu.id = id
+	return p.addUserLocked(nu).toLM()
+}
+
 func (p *Portal) fromLM(u lm.User) *user {
 	nu := &user{
 		id:           u.ID,

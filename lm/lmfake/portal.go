@@ -3,7 +3,11 @@
 // roles) the way the v3 swagger and the API notes describe them. It checks
 // LMv1 signatures and bearer tokens, pages, projects and filters lists,
 // answers errors in the API's envelope, enforces rate limits, and can inject
-// faults. Tests, benchmarks and the --demo mode run against it.
+// faults. Its users carry a masked password, as real portals send them.
+// Modes in Config make it answer as real portals may where the
+// documentation is silent or wrong: merging or ignoring adminGroupIds,
+// refusing every PATCH, refusing sort=, thinning a fields= projection.
+// Tests, benchmarks and the --demo mode run against it.
 package lmfake
 
 import (
@@ -43,10 +47,36 @@ type Config struct {
 	// MergeGroupIDs merges a PATCH's adminGroupIds into the user's groups
 	// instead of replacing them, the other reading of the documentation.
 	MergeGroupIDs bool
+	// IgnoreGroupIDs applies a PATCH's status but leaves the user's groups
+	// as they were, as a portal that ignores adminGroupIds (it may want
+	// them in another form) does; the answer shows the groups unchanged.
+	IgnoreGroupIDs bool
+	// RefusePatches answers every user PATCH 400/1400 with
+	// PatchRefusedMessage and changes nothing: a portal that wants another
+	// body than the one sent.
+	RefusePatches bool
+	// RefuseSort answers a list request that carries sort= 400/1400 with
+	// SortRefusedMessage, as a portal that does not support sorting there.
+	RefuseSort bool
+	// ThinProjection answers a users list with fields= with the requested
+	// top-level fields only: roles, adminGroupIds and apiTokens are left
+	// out even when asked for, as a projection that drops nested data.
+	ThinProjection bool
 	// Validate, when set, is called on every request before it is served;
 	// an error is answered 400/1400 and recorded in Violations.
 	Validate func(r *http.Request, body []byte) error
 }
+
+// The error messages of the refusing modes; a client must carry them to the
+// admin as the portal wrote them.
+const (
+	PatchRefusedMessage = "Invalid request body: adminGroup must be given as a list of {id, name}"
+	SortRefusedMessage  = "Sorting is not supported for this resource"
+)
+
+// MaskedPassword is what the portal writes as every user's password, in
+// whole objects and projections alike (real portals send it asterisked).
+const MaskedPassword = "********"
 
 // Request is one request the portal received.
 type Request struct {

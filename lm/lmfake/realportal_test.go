@@ -105,7 +105,7 @@ func TestNote(t *testing.T) {
 		t.Fatalf("stored note %q", u.Note)
 	}
 	resp := call(t, p, "GET", "/setting/admins/"+itoa(u.ID)+"?fields=id,note", "")
-	if string(resp.body) != `{"id":`+itoa(u.ID)+`,"note":"lmuh:exempt"}` {
+	if string(resp.body) != `{"id":`+itoa(u.ID)+`,"note":"lmuh:exempt","password":"********"}` {
 		t.Fatalf("%s", resp.body)
 	}
 }

@@ -58,6 +58,18 @@ var userFields = []field[*user]{
 	{"note", kindString, func(b []byte, u *user) []byte { return appendString(b, u.note) }, func(u *user) any { return u.note }},
 }
 
+// topLevelUserFields are the user fields a thin projection keeps: those that
+// are not lists (Config.ThinProjection).
+var topLevelUserFields = func() []field[*user] {
+	var out []field[*user]
+	for _, f := range userFields {
+		if f.kind != kindIntList && f.kind != kindStringList && f.kind != kindObject {
+			out = append(out, f)
+		}
+	}
+	return out
+}()
+
 // appendUserRoles writes a user's roles. The swagger's Role requires name and
 // privileges, so the embedded roles carry an empty privilege list.
 func appendUserRoles(b []byte, u *user) []byte {
@@ -166,6 +178,14 @@ func appendObject[T any](b []byte, x T, sel []field[T]) []byte {
 		} else {
 			b = f.write(b, x)
 		}
+	}
+	if o != nil {
+		// Every user answer carries the masked password, asked for or not.
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, `"password":`...)
+		b = appendString(b, MaskedPassword)
 	}
 	return append(b, '}')
 }

@@ -78,7 +78,14 @@ func (p *Portal) listUsers(q url.Values) reply {
 	if name := p.refusedFieldLocked(q); name != "" {
 		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
 	}
-	rep := listPage(q, p.users, userFields, p.negative, p.pageCap)
+	if rep, refused := p.refusesSort(q); refused {
+		return rep
+	}
+	fields := userFields
+	if p.cfg.ThinProjection && q.Get("fields") != "" {
+		fields = topLevelUserFields
+	}
+	rep := listPage(q, p.users, fields, p.negative, p.pageCap)
 	if offset, _ := intParam(q, "offset", 0); offset == 0 && rep.status == http.StatusOK {
 		p.insertPendingLocked()
 		p.removePendingLocked()
@@ -96,6 +103,14 @@ func (p *Portal) getUser(id int, q url.Values) reply {
 	return oneItem(q, u, userFields)
 }
 
+// refusesSort answers a list request with sort= when the portal refuses it.
+func (p *Portal) refusesSort(q url.Values) (reply, bool) {
+	if p.cfg.RefuseSort && q.Has("sort") {
+		return errorReply(http.StatusBadRequest, SortRefusedMessage), true
+	}
+	return reply{}, false
+}
+
 // refusedPatchFields make the portal e-mail the user when changed; the tool
 // must never send them, so the fake refuses them outright.
 var refusedPatchFields = []string{"username", "email", "firstName", "lastName"}
@@ -106,6 +121,9 @@ func (p *Portal) patchUser(id int, body []byte, f Fault) reply {
 	u := p.userByIDLocked(id)
 	if u == nil {
 		return errorReply(http.StatusNotFound, fmt.Sprintf("No such user: %d", id))
+	}
+	if p.cfg.RefusePatches {
+		return errorReply(http.StatusBadRequest, PatchRefusedMessage)
 	}
 	var in map[string]json.RawMessage
 	if err := json.Unmarshal(body, &in); err != nil || in == nil {
@@ -136,7 +154,10 @@ func (p *Portal) patchUser(id int, body []byte, f Fault) reply {
 			}
 		}
 		groups = ids
-		if p.cfg.MergeGroupIDs {
+		switch {
+		case p.cfg.IgnoreGroupIDs:
+			groups = u.groupIDs
+		case p.cfg.MergeGroupIDs:
 			groups = slices.Clone(u.groupIDs)
 			for _, gid := range ids {
 				if !slices.Contains(groups, gid) {
@@ -196,6 +217,9 @@ func (p *Portal) listGroups(q url.Values) reply {
 	if name := p.refusedFieldLocked(q); name != "" {
 		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
 	}
+	if rep, refused := p.refusesSort(q); refused {
+		return rep
+	}
 	return listPage(q, p.groups, groupFields, p.negative, p.pageCap)
 }
 
@@ -245,6 +269,9 @@ func (p *Portal) listRoles(q url.Values) reply {
 	defer p.mu.Unlock()
 	if name := p.refusedFieldLocked(q); name != "" {
 		return errorReply(http.StatusBadRequest, fmt.Sprintf("Unknown field %s in fields", name))
+	}
+	if rep, refused := p.refusesSort(q); refused {
+		return rep
 	}
 	return listPage(q, p.roleViewsLocked(), roleFields, p.negative, p.pageCap)
 }
