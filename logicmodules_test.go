@@ -184,8 +184,8 @@ func moduleProblems(name string, raw []byte) []string {
 	if err != nil {
 		return []string{err.Error()}
 	}
-	if !strings.HasPrefix(string(raw), `<?xml version="1.0" encoding="UTF-8" ?>`) {
-		bad("no XML declaration")
+	if !strings.HasPrefix(string(raw), `<?xml version="1.0" encoding="UTF-8"`) {
+		bad("no UTF-8 XML declaration")
 	}
 	if e.Type != "predatasource" {
 		bad("entry type %q, want predatasource", e.Type)
