@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Static cross builds of lm-user-hygiene into dist/, with SHA256SUMS.
+# Static cross builds of lm-user-hygiene into dist/, the uploaded-file
+# DataSource carrying the linux_amd64 and windows_amd64 builds
+# (dist/LM_User_Hygiene.xml), and SHA256SUMS of them all.
 #
 #   ./build.sh [version]
 #
@@ -21,7 +23,8 @@ if [[ ! $version =~ ^[A-Za-z0-9._+-]+$ ]]; then
 fi
 
 mkdir -p dist
-rm -f dist/"$name"_* dist/SHA256SUMS
+module=LM_User_Hygiene.xml
+rm -f dist/"$name"_* dist/SHA256SUMS dist/"$module"
 
 for target in "${targets[@]}"; do
   os=${target%/*}
@@ -48,5 +51,10 @@ if [[ $(go env GOHOSTOS)/$(go env GOHOSTARCH) == linux/amd64 ]]; then
   fi
 fi
 
-(cd dist && sha256sum "$name"_* | LC_ALL=C sort -k2 > SHA256SUMS)
+# The module the portal imports, carrying the binaries as its script files.
+echo "module dist/$module"
+go run ./internal/logicmodule/mkmodules -uploaded dist/"$module" \
+  -linux dist/"${name}_${version}"_linux_amd64 -windows dist/"${name}_${version}"_windows_amd64.exe
+
+(cd dist && sha256sum "$name"_* "$module" | LC_ALL=C sort -k2 > SHA256SUMS)
 cat dist/SHA256SUMS

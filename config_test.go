@@ -268,17 +268,17 @@ func TestHelpListsEverySetting(t *testing.T) {
 	}
 }
 
-// TestReadmeListsEverySetting keeps README.md's settings table true: each
-// setting has a row there, under "## Settings", naming its flag and its
+// TestReadmeListsEverySetting keeps the settings reference true: each
+// setting has a row in docs/settings.md's table, naming its flag and its
 // variable, with the default the binary has.
 func TestReadmeListsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(filepath.Join("docs", "settings.md"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, ok := strings.Cut(string(readme), "\n## Settings\n")
+	_, section, ok := strings.Cut(string(readme), "# Settings\n")
 	if !ok {
-		t.Fatal("README.md has no \"## Settings\" section")
+		t.Fatal("docs/settings.md has no \"# Settings\" title")
 	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	type row struct{ flags, vars, def string }
@@ -292,17 +292,17 @@ func TestReadmeListsEverySetting(t *testing.T) {
 		rows = append(rows, row{cells[1], cells[2], strings.Trim(strings.TrimSpace(cells[3]), "`")})
 	}
 	if len(rows) == 0 {
-		t.Fatal("no settings table under \"## Settings\" in README.md")
+		t.Fatal("no settings table in docs/settings.md")
 	}
 	for _, s := range settings {
 		i := slices.IndexFunc(rows, func(r row) bool { return strings.Contains(r.flags, "`--"+s.flag+"`") })
 		switch {
 		case i < 0:
-			t.Errorf("README.md's settings table has no row for --%s (%s, default %q)", s.flag, s.env, s.def)
+			t.Errorf("docs/settings.md's table has no row for --%s (%s, default %q)", s.flag, s.env, s.def)
 		case !strings.Contains(rows[i].vars, "`"+s.env+"`"):
-			t.Errorf("README.md's row for --%s does not name %s", s.flag, s.env)
+			t.Errorf("docs/settings.md's row for --%s does not name %s", s.flag, s.env)
 		case rows[i].def != s.def:
-			t.Errorf("README.md's row for --%s gives the default %q, the binary has %q", s.flag, rows[i].def, s.def)
+			t.Errorf("docs/settings.md's row for --%s gives the default %q, the binary has %q", s.flag, rows[i].def, s.def)
 		}
 	}
 }

@@ -38,6 +38,9 @@ System.exit(result as int)
 // missing: a test that cannot run must not pass in silence.
 func groovyEnv(t *testing.T) []string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("runs the modules under real Groovy: slow")
+	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the Groovy module tests use POSIX shell stand-ins; skipped on Windows")
 	}
@@ -108,12 +111,13 @@ type groovyResult struct {
 	took           time.Duration
 }
 
-// run evaluates the script of module file with props as hostProps. extraEnv
-// is added to the collector's own environment.
-func (f *groovyFixture) run(t *testing.T, file string, props map[string]any, extraEnv ...string) groovyResult {
+// run evaluates the embedded Groovy of module, as its XML file carries it,
+// with props as hostProps. extraEnv is added to the collector's own
+// environment.
+func (f *groovyFixture) run(t *testing.T, module string, props map[string]any, extraEnv ...string) groovyResult {
 	t.Helper()
-	script := filepath.Join(f.dir, strings.TrimSuffix(filepath.Base(file), ".json")+".groovy")
-	if err := os.WriteFile(script, []byte(readModule(t, file).CollectorAttribute.GroovyScript), 0o600); err != nil {
+	script := filepath.Join(f.dir, module+".groovy")
+	if err := os.WriteFile(script, []byte(groovyScript(t, module)), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := json.Marshal(props)
@@ -184,27 +188,26 @@ func TestGroovyModules(t *testing.T) {
 	recorder, argvFile, envFile := f.recorder(t, "recorder")
 
 	for _, gm := range groovyModules {
-		name := filepath.Base(gm.file)
+		name := gm.module
 		t.Run(name+" passes the token and the policy in the environment, never in argv", func(t *testing.T) {
 			props := f.deviceProps(recorder)
 			props["lmuh.apply"] = "true"
 			// The collector's own environment chooses nothing.
-			res := f.run(t, gm.file, props, "LMUH_APPLY=true", "LMUH_MAX_CHANGES=1", "LM_BEARER_TOKEN=lmb_stray")
+			res := f.run(t, gm.module, props, "LMUH_APPLY=true", "LMUH_MAX_CHANGES=1", "LM_BEARER_TOKEN=lmb_stray")
 			if res.code != 0 {
 				t.Fatalf("exit %d\nstdout %s\nstderr %s", res.code, res.stdout, res.stderr)
 			}
 			argv := readLines(t, argvFile)
-			if want := []string{"run", "--output=" + gm.output}; !slices.Equal(argv, want) {
+			if want := []string{gm.command, "--output=" + gm.output}; !slices.Equal(argv, want) {
 				t.Errorf("argv %q, want %q", argv, want)
 			}
 			if strings.Contains(strings.Join(argv, " "), testAccessKey) {
 				t.Error("the access key is in argv")
 			}
 			env := envOf(t, envFile)
+			// The ConfigSource records the policy the DataSource runs,
+			// lmuh.apply included; check never writes.
 			wantApply := "true"
-			if !gm.apply {
-				wantApply = "false"
-			}
 			for k, want := range map[string]string{
 				"LM_BASE_URL": f.baseURL, "LM_ACCESS_ID": testAccessID, "LM_ACCESS_KEY": testAccessKey,
 				"LMUH_PROTECT_USERS": "breakglass*, ops admin", "LMUH_ROLE_GROUPS": "netops=Network Operations;readonly=Viewers;manager=Managers",
@@ -229,7 +232,7 @@ func TestGroovyModules(t *testing.T) {
 					t.Errorf("run_success=%d dry_run=%d users_total=%d", ds["run_success"], ds["dry_run"], ds["users_total"])
 				}
 			case outConfigsource:
-				if !strings.HasPrefix(res.stdout, "# lm-user-hygiene") || !strings.Contains(res.stdout, "policy.apply=false\n") ||
+				if !strings.HasPrefix(res.stdout, "# lm-user-hygiene") || !strings.Contains(res.stdout, "policy.apply=true\n") ||
 					!strings.Contains(res.stdout, "policy.suspend.protect_users=breakglass*,ops admin\n") {
 					t.Errorf("not the snapshot of the policy in force:\n%.600s", res.stdout)
 				}
@@ -239,7 +242,7 @@ func TestGroovyModules(t *testing.T) {
 		t.Run(name+" reports a run that could not complete", func(t *testing.T) {
 			props := f.deviceProps(recorder)
 			props["lmaccess.key"] = "wrong-key-" + testAccessKey[:4]
-			res := f.run(t, gm.file, props)
+			res := f.run(t, gm.module, props)
 			if res.code != 1 {
 				t.Errorf("exit %d, want 1 (the binary's)", res.code)
 			}
@@ -259,7 +262,7 @@ func TestGroovyModules(t *testing.T) {
 		})
 
 		t.Run(name+" reports a binary that is missing", func(t *testing.T) {
-			res := f.run(t, gm.file, f.deviceProps(filepath.Join(f.dir, "no-such-binary")))
+			res := f.run(t, gm.module, f.deviceProps(filepath.Join(f.dir, "no-such-binary")))
 			if res.code != 1 || !strings.Contains(res.stderr, "set the lmuh.binary property") {
 				t.Errorf("exit %d, stderr %s", res.code, res.stderr)
 			}
@@ -272,7 +275,7 @@ func TestGroovyModules(t *testing.T) {
 			}
 			props := f.deviceProps(sleeper)
 			props["lmuh.timeout"] = "2"
-			res := f.run(t, gm.file, props)
+			res := f.run(t, gm.module, props)
 			if res.code != 1 || !strings.Contains(res.stderr, "did not finish within 2 s and was stopped") {
 				t.Errorf("exit %d, stderr %s", res.code, res.stderr)
 			}
@@ -281,6 +284,36 @@ func TestGroovyModules(t *testing.T) {
 			}
 			if gm.output == outDatasource && strings.TrimSpace(res.stdout) != "run_success=0" {
 				t.Errorf("stdout %q, want run_success=0", res.stdout)
+			}
+		})
+	}
+}
+
+// TestGroovyConfigSourceTakesCheckFindingsAsAConfig: check exits 3 when
+// something needs attention, and the snapshot it printed is the config all
+// the same; any other failure prints nothing, so the portal records no false
+// diff.
+func TestGroovyConfigSourceTakesCheckFindingsAsAConfig(t *testing.T) {
+	f := newGroovyFixture(t, 10)
+	for _, tc := range []struct {
+		exit       int
+		wantCode   int
+		wantStdout string
+	}{
+		{0, 0, "policy.apply=false\n"},
+		{3, 0, "policy.apply=false\n"},
+		{1, 1, ""},
+		{2, 1, ""},
+	} {
+		t.Run(fmt.Sprintf("exit %d", tc.exit), func(t *testing.T) {
+			stub := filepath.Join(f.dir, fmt.Sprintf("check-exits-%d", tc.exit))
+			script := fmt.Sprintf("#!/bin/sh\nprintf 'policy.apply=false\\n'\nexit %d\n", tc.exit)
+			if err := os.WriteFile(stub, []byte(script), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			res := f.run(t, configSourceModule, f.deviceProps(stub))
+			if res.code != tc.wantCode || res.stdout != tc.wantStdout {
+				t.Errorf("exit %d, stdout %q; want exit %d, stdout %q\nstderr %s", res.code, res.stdout, tc.wantCode, tc.wantStdout, res.stderr)
 			}
 		})
 	}
@@ -310,14 +343,14 @@ func TestGroovyReadsALongLogWithoutStalling(t *testing.T) {
 	}
 
 	for _, gm := range groovyModules {
-		res := f.run(t, gm.file, props)
+		res := f.run(t, gm.module, props)
 		if res.code != 0 {
-			t.Errorf("%s: exit %d\nstderr %.2000s", gm.file, res.code, res.stderr)
+			t.Errorf("%s: exit %d\nstderr %.2000s", gm.module, res.code, res.stderr)
 			continue
 		}
 		if gm.output == outDatasource {
 			if ds := datasource(t, res.stdout); ds["run_success"] != 1 || ds["pending"] == 0 {
-				t.Errorf("%s: run_success=%d pending=%d", gm.file, ds["run_success"], ds["pending"])
+				t.Errorf("%s: run_success=%d pending=%d", gm.module, ds["run_success"], ds["pending"])
 			}
 		}
 	}

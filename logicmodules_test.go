@@ -2,40 +2,565 @@ package main
 
 import (
 	"encoding/json"
+	"encoding/xml"
+	"fmt"
 	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 
-	"lm-user-hygiene/internal/contract"
+	"lm-user-hygiene/internal/logicmodule"
 )
 
-// The LogicModule definitions an admin imports (dist/logicmodules).
+// The LogicModules an admin imports are files in the portal's XML export
+// shape. The committed ones are every dist/logicmodules/*.xml; the
+// uploaded-file DataSource is made by build.sh, so the tests make it with the
+// same generator.
+
+// Module names and the categories they apply to.
+const (
+	uploadedModule     = "LM_User_Hygiene"
+	installedModule    = "LM_User_Hygiene_Installed"
+	configSourceModule = "LM_User_Hygiene_Users"
+	installedCategory  = `hasCategory("LMUserHygieneInstalled")`
+	uploadedCategory   = `hasCategory("LMUserHygiene")`
+)
+
+// xmlModule is a module file as read back with encoding/xml: the elements
+// the tests hold the modules to.
+type xmlModule struct {
+	XMLName     xml.Name   `xml:"feed"`
+	FeedVersion string     `xml:"version,attr"`
+	Entries     []xmlEntry `xml:"entry"`
+}
+
+type xmlDatapoint struct {
+	Name                string `xml:"name"`
+	DataType            string `xml:"dataType"`
+	Type                string `xml:"type"`
+	PostProcessorMethod string `xml:"postprocessormethod"`
+	PostProcessorParam  string `xml:"postprocessorparam"`
+	UseValue            string `xml:"usevalue"`
+	AlertExpr           string `xml:"alertexpr"`
+	AlertMissing        string `xml:"alertmissing"`
+	AlertBody           string `xml:"alertbody"`
+	Description         string `xml:"description"`
+	UserParam1          string `xml:"userparam1"`
+}
+
+// xmlEntry is the one module a file holds.
+type xmlEntry struct {
+	Type              string `xml:"type,attr"`
+	Name              string `xml:"name"`
+	DisplayedAs       string `xml:"displayedas"`
+	Description       string `xml:"description"`
+	Collector         string `xml:"collector"`
+	HasMultiInstances string `xml:"hasMultiInstances"`
+	Schedule          string `xml:"schedule"`
+	AppliesTo         string `xml:"appliesTo"`
+	WildcardAuto      string `xml:"wildcardauto"`
+	WildcardSchedule  string `xml:"wildcardschedule"`
+	ADList            string `xml:"adlist"`
+	SchemaVersion     string `xml:"schemaVersion"`
+	DataSourceType    string `xml:"dataSourceType"`
+	Attributes        []struct {
+		Name  string `xml:"name"`
+		Value string `xml:"value"`
+	} `xml:"attributes>attribute"`
+	Datapoints []xmlDatapoint `xml:"datapoints>datapoint"`
+	Graphs     []struct {
+		Name       string `xml:"name"`
+		Datapoints []struct {
+			Name          string `xml:"name"`
+			DatapointName string `xml:"datapointname"`
+		} `xml:"graphdatapoints>graphdatapoint"`
+		Lines []struct {
+			DatapointName string `xml:"datapointname"`
+			Legend        string `xml:"legend"`
+			Virtual       string `xml:"isvirtualdatapoint"`
+		} `xml:"graphdatas>graphdata"`
+	} `xml:"graphs>graph"`
+	Scripts []struct {
+		Platform string `xml:"platform"`
+		Filename string `xml:"filename"`
+		UsedFor  string `xml:"usedfor"`
+		Content  string `xml:"content"`
+	} `xml:"scripts>script"`
+}
+
+func (e *xmlEntry) attr(name string) (string, bool) {
+	for _, a := range e.Attributes {
+		if a.Name == name {
+			return a.Value, true
+		}
+	}
+	return "", false
+}
+
+// parseModule reads a module file strictly; a file that is no well-formed
+// XML, or holds no single entry, is an error.
+func parseModule(raw []byte) (*xmlEntry, error) {
+	var m xmlModule
+	d := xml.NewDecoder(strings.NewReader(string(raw)))
+	d.Strict = true
+	if err := d.Decode(&m); err != nil {
+		return nil, err
+	}
+	if len(m.Entries) != 1 {
+		return nil, fmt.Errorf("%d entries, want one module per file", len(m.Entries))
+	}
+	return &m.Entries[0], nil
+}
+
+// shippedModules are the committed module files, by module name.
+func shippedModules(t *testing.T) map[string][]byte {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join("dist", "logicmodules", "*.xml"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no module files in dist/logicmodules (%v)", err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[strings.TrimSuffix(filepath.Base(f), ".xml")] = raw
+	}
+	return out
+}
+
+// Stand-ins for the binaries the uploaded module carries: bytes that
+// exercise every base64 character and a length that is no multiple of 3.
 var (
-	// dataSourceFile runs the binary uploaded as its script file.
-	dataSourceFile = filepath.Join("dist", "logicmodules", "lm_user_hygiene.datasource.json")
-	// installedDataSourceFile runs the binary installed at lmuh.binary from
-	// embedded Groovy.
-	installedDataSourceFile = filepath.Join("dist", "logicmodules", "lm_user_hygiene_installed.datasource.json")
-	configSourceFile        = filepath.Join("dist", "logicmodules", "lm_user_hygiene.configsource.json")
-	dataSourceFiles         = []string{dataSourceFile, installedDataSourceFile}
+	standInLinux   = []byte("\x7fELF stand-in \xfb\xff\xfe\x00" + strings.Repeat("linux ", 40))
+	standInWindows = []byte("MZ stand-in \xfb\xef\xbe" + strings.Repeat("windows ", 30))
 )
 
-// moduleDatasourceKeys are the keys the DataSources have a datapoint for, in
-// the binary's order: the keys it prints today, then those the design appends
-// (DESIGN, "Output") that the run does not print yet. A datapoint whose key is
-// not printed has no data, which raises no alert (alertForNoData 1).
-var moduleDatasourceKeys = []string{
-	"run_success", "dry_run", "breaker_tripped", "users_total", "users_active", "users_suspended",
-	"users_api_only", "inactive_found", "suspend_planned", "suspend_applied", "move_planned",
-	"move_applied", "assign_planned", "assign_applied", "groups_created", "unmapped",
-	"protected_skipped", "never_logged_in", "future_activity", "pending", "errors",
-	"api_requests", "api_retries", "duration_seconds",
-	"users_unreadable", "assign_out_of_scope", "reactivated_kept", "suspend_upcoming",
-	"exempt_skipped", "state_ok", "budget_exhausted", "config_warnings",
+// allModules are the committed modules and the uploaded one made from
+// stand-in binaries.
+func allModules(t *testing.T) map[string][]byte {
+	t.Helper()
+	m := shippedModules(t)
+	if _, ok := m[uploadedModule]; ok {
+		t.Fatalf("%s.xml is committed: build.sh makes it with the binaries", uploadedModule)
+	}
+	m[uploadedModule] = logicmodule.Uploaded(standInLinux, standInWindows).XML()
+	return m
+}
+
+func readEntry(t *testing.T, modules map[string][]byte, name string) *xmlEntry {
+	t.Helper()
+	raw, ok := modules[name]
+	if !ok {
+		t.Fatalf("no module %s", name)
+	}
+	e, err := parseModule(raw)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return e
+}
+
+var (
+	// alertExpr is "<op> <warning>[ <error>[ <critical>]]".
+	alertExpr = regexp.MustCompile(`^(=|!=|>|>=|<|<=) -?[0-9]+(\.[0-9]+)?( -?[0-9]+(\.[0-9]+)?){0,2}$`)
+	// collectSchedules are the collect intervals real exports show.
+	collectSchedules = []string{"60", "120", "180", "240", "300", "360", "600", "720", "3600", "14400", "86400"}
+	// discoverySchedules are the Active Discovery intervals the portal takes.
+	discoverySchedules = []string{"0", "15", "60", "1440"}
+)
+
+// moduleProblems holds a module file to the export shape, whatever its
+// kind; each problem is one line.
+func moduleProblems(name string, raw []byte) []string {
+	var p []string
+	bad := func(format string, a ...any) { p = append(p, fmt.Sprintf(format, a...)) }
+	e, err := parseModule(raw)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	if !strings.HasPrefix(string(raw), `<?xml version="1.0" encoding="UTF-8"`) {
+		bad("no UTF-8 XML declaration")
+	}
+	if e.Type != "predatasource" {
+		bad("entry type %q, want predatasource", e.Type)
+	}
+	if e.Name != name {
+		bad("module %q in the file of %q", e.Name, name)
+	}
+	if e.DisplayedAs == "" || e.Description == "" {
+		bad("no display name or description")
+	}
+	if e.SchemaVersion != "2" {
+		bad("schemaVersion %q", e.SchemaVersion)
+	}
+	switch e.DataSourceType {
+	case "1":
+	case "2":
+		if e.Collector != "script" {
+			bad("a ConfigSource collects by %q, want script", e.Collector)
+		}
+		if v, _ := e.attr("csfileformat"); v != "arbitrary" {
+			bad("ConfigSource csfileformat %q, want arbitrary", v)
+		}
+	default:
+		bad("dataSourceType %q, want 1 (DataSource) or 2 (ConfigSource)", e.DataSourceType)
+	}
+	if e.Collector != "script" && e.Collector != "batchscript" {
+		bad("collector %q", e.Collector)
+	}
+	if !slices.Contains(collectSchedules, e.Schedule) {
+		bad("schedule %q is none of %v", e.Schedule, collectSchedules)
+	}
+	if e.AppliesTo == "" {
+		bad("no appliesTo")
+	}
+	multi := e.HasMultiInstances == "true"
+	if e.HasMultiInstances != "true" && e.HasMultiInstances != "false" || (e.WildcardAuto == "true") != multi {
+		bad("hasMultiInstances %q with wildcardauto %q", e.HasMultiInstances, e.WildcardAuto)
+	}
+	if multi && !slices.Contains(discoverySchedules, e.WildcardSchedule) {
+		bad("wildcardschedule %q is none of %v", e.WildcardSchedule, discoverySchedules)
+	}
+	if e.Collector == "batchscript" && !multi {
+		bad("a batchscript module that is not multi-instance")
+	}
+	if !json.Valid([]byte(e.ADList)) {
+		bad("adlist is not JSON: %q", e.ADList)
+	}
+	switch st, _ := e.attr("scripttype"); st {
+	case "embed":
+		if g, _ := e.attr("scriptgroovy"); strings.TrimSpace(g) == "" {
+			bad("scripttype embed without scriptgroovy")
+		}
+		if len(e.Scripts) > 0 {
+			bad("an embedded script with uploaded files")
+		}
+	case "file":
+		for _, a := range []string{"linuxscript", "windowsscript", "linuxcmdline", "windowscmdline"} {
+			if v, _ := e.attr(a); v == "" {
+				bad("scripttype file without %s", a)
+			}
+		}
+	default:
+		bad("scripttype %q, want embed or file", st)
+	}
+	names := map[string]bool{}
+	for _, d := range e.Datapoints {
+		if d.Name == "" || names[d.Name] {
+			bad("datapoint %q is unnamed or defined twice", d.Name)
+		}
+		names[d.Name] = true
+		if d.AlertExpr != "" && !alertExpr.MatchString(d.AlertExpr) {
+			bad("datapoint %s: alertexpr %q is not \"<op> <warning>[ <error>[ <critical>]]\"", d.Name, d.AlertExpr)
+		}
+		if !slices.Contains([]string{"1", "2", "3", "4"}, d.AlertMissing) {
+			bad("datapoint %s: alertmissing %q", d.Name, d.AlertMissing)
+		}
+		if (d.AlertExpr != "" || d.AlertMissing != "1") && strings.TrimSpace(d.AlertBody) == "" {
+			bad("datapoint %s alerts without a body saying what to do", d.Name)
+		}
+		if e.DataSourceType == "2" {
+			if d.UserParam1 != "ignore" && d.UserParam1 != "fetch" && d.UserParam1 != "missing" && d.UserParam1 != "value" && d.UserParam1 != "groovy" {
+				bad("config check %s: type %q", d.Name, d.UserParam1)
+			}
+			continue
+		}
+		switch d.UseValue {
+		case "output":
+			if d.PostProcessorMethod == "namevalue" && d.PostProcessorParam == "" {
+				bad("datapoint %s reads no key", d.Name)
+			}
+			if e.Collector == "batchscript" && !strings.HasPrefix(d.PostProcessorParam, "##WILDVALUE##.") {
+				bad("batchscript datapoint %s: key %q lacks ##WILDVALUE##.", d.Name, d.PostProcessorParam)
+			}
+		case "exitCode", "responseTime":
+		default:
+			bad("datapoint %s: usevalue %q", d.Name, d.UseValue)
+		}
+	}
+	for _, g := range e.Graphs {
+		inGraph := map[string]bool{}
+		for _, gd := range g.Datapoints {
+			if !names[gd.DatapointName] {
+				bad("graph %q draws %q, which is no datapoint", g.Name, gd.DatapointName)
+			}
+			inGraph[gd.Name] = true
+		}
+		for _, l := range g.Lines {
+			if !inGraph[l.DatapointName] || l.Virtual != "false" {
+				bad("graph %q: line %q names no graph datapoint", g.Name, l.DatapointName)
+			}
+		}
+	}
+	return p
+}
+
+func TestModulesHaveTheExportShape(t *testing.T) {
+	modules := allModules(t)
+	for _, name := range slices.Sorted(maps.Keys(modules)) {
+		t.Run(name, func(t *testing.T) {
+			for _, p := range moduleProblems(name, modules[name]) {
+				t.Error(p)
+			}
+		})
+	}
+}
+
+// The shape check is only worth something if it can fail: each case breaks
+// the installed DataSource in one way an import or a run would suffer.
+func TestModuleShapeCheckCatchesMistakes(t *testing.T) {
+	raw := string(allModules(t)[installedModule])
+	for _, tc := range []struct {
+		name, old, new, mention string
+	}{
+		{"not well-formed", "</feed>", "</fed>", "fed"},
+		{"the REST shape's kind", "<dataSourceType>1</dataSourceType>", "<dataSourceType>0</dataSourceType>", "dataSourceType"},
+		{"a schedule in minutes", "<schedule>86400</schedule>", "<schedule>1440</schedule>", "schedule"},
+		{"an alert expression without a value", "<alertexpr>&#60; 1 1</alertexpr>", "<alertexpr>&#60;</alertexpr>", "alertexpr"},
+		{"an alert without a body", "<alertbody>The lm-user-hygiene run", "<alertbody></alertbody><x>", "body"},
+		{"a graph of a datapoint that does not exist", "<datapointname>users_active</datapointname>\n                <cf>", "<datapointname>users_activ</datapointname>\n                <cf>", "users_activ"},
+		{"multi-instance without discovery", "<hasMultiInstances>false</hasMultiInstances>", "<hasMultiInstances>true</hasMultiInstances>", "hasMultiInstances"},
+		{"an adlist that is not JSON", `"agdmethod":"none"`, `"agdmethod":none`, "adlist"},
+		{"a module named otherwise than its file", "<name>" + installedModule + "</name>", "<name>Other</name>", "Other"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if !strings.Contains(raw, tc.old) {
+				t.Fatalf("the module has no %q to break", tc.old)
+			}
+			broken := strings.Replace(raw, tc.old, tc.new, 1)
+			problems := strings.Join(moduleProblems(installedModule, []byte(broken)), "\n")
+			if !strings.Contains(problems, tc.mention) {
+				t.Errorf("no problem naming %q; found:\n%s", tc.mention, problems)
+			}
+		})
+	}
+}
+
+func TestCommittedModules(t *testing.T) {
+	modules := shippedModules(t)
+	for _, want := range []string{installedModule, configSourceModule} {
+		if _, ok := modules[want]; !ok {
+			t.Errorf("dist/logicmodules/%s.xml is missing", want)
+		}
+	}
+	t.Run("every module but the uploaded one applies to the installed category only", func(t *testing.T) {
+		// The ConfigSource and the notice run the installed binary: on the
+		// uploaded category there is none on the collector host's disk.
+		for name, raw := range modules {
+			e, err := parseModule(raw)
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if e.AppliesTo != installedCategory {
+				t.Errorf("%s applies to %q, want %s", name, e.AppliesTo, installedCategory)
+			}
+		}
+	})
+}
+
+// runDatapointKeys are the keys the run DataSources read: exactly what the
+// binary prints, in its order, then the exit code.
+func runDatapointKeys() []string { return append(slices.Clone(datasourceKeys), "exit_code") }
+
+func TestRunDataSources(t *testing.T) {
+	modules := allModules(t)
+	for _, tc := range []struct{ module, appliesTo, scriptType string }{
+		{installedModule, installedCategory, "embed"},
+		{uploadedModule, uploadedCategory, "file"},
+	} {
+		e := readEntry(t, modules, tc.module)
+		byName := map[string]xmlDatapoint{}
+		var keys []string
+		for _, d := range e.Datapoints {
+			byName[d.Name] = d
+			keys = append(keys, d.Name)
+		}
+		t.Run(tc.module+" is a daily script DataSource on its own category", func(t *testing.T) {
+			if e.DataSourceType != "1" || e.Collector != "script" || e.HasMultiInstances != "false" || e.Schedule != "86400" {
+				t.Errorf("dataSourceType %s, collector %s, multi %s, schedule %s", e.DataSourceType, e.Collector, e.HasMultiInstances, e.Schedule)
+			}
+			if st, _ := e.attr("scripttype"); st != tc.scriptType {
+				t.Errorf("scripttype %q, want %q", st, tc.scriptType)
+			}
+			if e.AppliesTo != tc.appliesTo {
+				t.Errorf("appliesTo %q, want %q", e.AppliesTo, tc.appliesTo)
+			}
+		})
+		t.Run(tc.module+" reads every key the binary prints, in its order", func(t *testing.T) {
+			if !slices.Equal(keys, runDatapointKeys()) {
+				t.Errorf("datapoints %v,\nwant %v", keys, runDatapointKeys())
+			}
+			for _, d := range e.Datapoints {
+				if d.Name == "exit_code" {
+					if d.UseValue != "exitCode" || d.PostProcessorMethod != "none" {
+						t.Errorf("exit_code reads %s/%s", d.UseValue, d.PostProcessorMethod)
+					}
+					continue
+				}
+				if d.UseValue != "output" || d.PostProcessorMethod != "namevalue" || d.PostProcessorParam != d.Name {
+					t.Errorf("datapoint %s reads %s/%s %q, want the key=value line of its name", d.Name, d.UseValue, d.PostProcessorMethod, d.PostProcessorParam)
+				}
+				if d.Description == "" {
+					t.Errorf("datapoint %s has no description", d.Name)
+				}
+			}
+		})
+		t.Run(tc.module+" alerts with severities", func(t *testing.T) {
+			want := map[string]string{
+				"run_success":      "< 1 1", // error
+				"breaker_tripped":  "> 0 0", // error
+				"errors":           "> 0",
+				"budget_exhausted": "> 0",
+				"config_warnings":  "> 0",
+				"users_unreadable": "> 0",
+				"state_ok":         "< 1",
+			}
+			for _, d := range e.Datapoints {
+				if d.AlertExpr != want[d.Name] {
+					t.Errorf("%s alertexpr %q, want %q", d.Name, d.AlertExpr, want[d.Name])
+				}
+				wantMissing := "1"
+				if d.Name == "run_success" {
+					wantMissing = "3" // no data is a run that printed nothing: an error
+				}
+				if d.AlertMissing != wantMissing {
+					t.Errorf("%s alertmissing %s, want %s", d.Name, d.AlertMissing, wantMissing)
+				}
+				if want[d.Name] != "" && !strings.Contains(d.AlertBody, "What to do") {
+					t.Errorf("%s: the alert body does not say what to do: %q", d.Name, d.AlertBody)
+				}
+			}
+		})
+		t.Run(tc.module+" graphs the changes, what waits and the users by status", func(t *testing.T) {
+			var got [][]string
+			for _, g := range e.Graphs {
+				var dps []string
+				for _, l := range g.Lines {
+					dps = append(dps, l.DatapointName)
+				}
+				got = append(got, dps)
+			}
+			want := [][]string{
+				{"suspend_applied", "move_applied", "assign_applied"},
+				{"suspend_upcoming", "pending"},
+				{"users_active", "users_suspended"},
+			}
+			if !slices.EqualFunc(got, want, slices.Equal) {
+				t.Errorf("graphs draw %v, want %v", got, want)
+			}
+		})
+	}
+}
+
+func TestConfigSourceModule(t *testing.T) {
+	e := readEntry(t, shippedModules(t), configSourceModule)
+	t.Run("is an hourly arbitrary-format ConfigSource on the installed category", func(t *testing.T) {
+		if e.DataSourceType != "2" || e.Schedule != "3600" || e.AppliesTo != installedCategory {
+			t.Errorf("dataSourceType %s, schedule %s, appliesTo %s", e.DataSourceType, e.Schedule, e.AppliesTo)
+		}
+		if v, _ := e.attr("csfileformat"); v != "arbitrary" {
+			t.Errorf("csfileformat %q", v)
+		}
+	})
+	t.Run("warns on any change and on a failed retrieval", func(t *testing.T) {
+		got := map[string]string{}
+		for _, d := range e.Datapoints {
+			got[d.UserParam1] = d.AlertExpr
+			var check map[string]any
+			if err := json.Unmarshal([]byte(d.PostProcessorParam), &check); err != nil || check["format"] != "arbitrary" {
+				t.Errorf("check %s: definition %q (%v)", d.Name, d.PostProcessorParam, err)
+			}
+		}
+		if want := map[string]string{"ignore": "= 1", "fetch": "= 1"}; !maps.Equal(got, want) {
+			t.Errorf("checks (type: alert) %v, want %v", got, want)
+		}
+	})
+}
+
+func TestUploadedModuleCarriesTheBinaries(t *testing.T) {
+	e := readEntry(t, allModules(t), uploadedModule)
+	linux, _ := e.attr("linuxscript")
+	windows, _ := e.attr("windowsscript")
+	if len(e.Scripts) != 2 {
+		t.Fatalf("%d script files, want the Linux and the Windows binary", len(e.Scripts))
+	}
+	for i, want := range []struct {
+		platform, file string
+		content        []byte
+	}{{"Linux", linux, standInLinux}, {"Windows", windows, standInWindows}} {
+		s := e.Scripts[i]
+		if s.Platform != want.platform || s.Filename != want.file || s.UsedFor != "collectorAttribute" {
+			t.Errorf("script %d: %s %q for %s, want %s %q (its %sscript name)", i, s.Platform, s.Filename, s.UsedFor, want.platform, want.file, strings.ToLower(want.platform))
+		}
+		for _, line := range strings.Split(strings.TrimSpace(s.Content), "\n") {
+			if len(line) > 76 || strings.ContainsAny(line, "+/=") {
+				t.Errorf("%s: line %q is not unpadded URL-safe base64 in lines of 76", s.Filename, line)
+				break
+			}
+		}
+		got, err := logicmodule.DecodeScript(s.Content)
+		if err != nil || string(got) != string(want.content) {
+			t.Errorf("%s does not decode to the binary (%v)", s.Filename, err)
+		}
+	}
+}
+
+// TestBuiltModuleRunsItsBinary builds the Linux binary, makes the uploaded
+// module with the generator build.sh runs, and runs the file the module
+// carries.
+func TestBuiltModuleRunsItsBinary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the module generator")
+	}
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "lm-user-hygiene")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-X main.version=module-test", "-o", bin, ".")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=amd64")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	win := filepath.Join(dir, "windows.exe")
+	if err := os.WriteFile(win, standInWindows, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	module := filepath.Join(dir, uploadedModule+".xml")
+	gen := exec.Command("go", "run", "./internal/logicmodule/mkmodules", "-uploaded", module, "-linux", bin, "-windows", win)
+	if out, err := gen.CombinedOutput(); err != nil {
+		t.Fatalf("mkmodules: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(module)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range moduleProblems(uploadedModule, raw) {
+		t.Error(p)
+	}
+	e, err := parseModule(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	carried, err := logicmodule.DecodeScript(e.Scripts[0].Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name, _ := e.attr("linuxscript")
+	run := filepath.Join(dir, "collector", name)
+	if err := os.MkdirAll(filepath.Dir(run), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(run, carried, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(run, "--version").Output()
+	if err != nil || strings.TrimSpace(string(out)) != "lm-user-hygiene module-test" {
+		t.Errorf("the carried binary printed %q (%v)", out, err)
+	}
 }
 
 // modulePolicyFlags are the settings every module takes from an lmuh.<flag>
@@ -53,220 +578,19 @@ func modulePolicyFlags() []string {
 	return out
 }
 
-// moduleAttribute is the part of a ScriptCollectorAttribute the tests read.
-type moduleAttribute struct {
-	Name           string `json:"name"`
-	ScriptType     string `json:"scriptType"`
-	GroovyScript   string `json:"groovyScript"`
-	LinuxCmdline   string `json:"linuxCmdline"`
-	WindowsCmdline string `json:"windowsCmdline"`
-}
-
-type moduleDataPoint struct {
-	Name                string `json:"name"`
-	RawDataFieldName    string `json:"rawDataFieldName"`
-	PostProcessorMethod string `json:"postProcessorMethod"`
-	PostProcessorParam  string `json:"postProcessorParam"`
-	AlertExpr           string `json:"alertExpr"`
-	AlertExprNote       string `json:"alertExprNote"`
-	AlertForNoData      int    `json:"alertForNoData"`
-}
-
-type moduleConfigCheck struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
-}
-
-type logicModule struct {
-	AppliesTo          string              `json:"appliesTo"`
-	CollectMethod      string              `json:"collectMethod"`
-	CollectorAttribute moduleAttribute     `json:"collectorAttribute"`
-	DataPoints         []moduleDataPoint   `json:"dataPoints"`
-	FileFormat         string              `json:"fileFormat"`
-	ConfigChecks       []moduleConfigCheck `json:"configChecks"`
-}
-
-func readModule(t *testing.T, path string) logicModule {
-	t.Helper()
-	var m logicModule
-	if err := json.Unmarshal(readModuleFile(t, path), &m); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	return m
-}
-
-func readModuleFile(t *testing.T, path string) []byte {
-	t.Helper()
-	raw, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
-
-func TestLogicModulesMatchSwagger(t *testing.T) {
-	for _, tc := range []struct {
-		name, file, definition string
-	}{
-		{"the DataSource is a swagger DataSource", dataSourceFile, "DataSource"},
-		{"the installed-binary DataSource is a swagger DataSource", installedDataSourceFile, "DataSource"},
-		{"the ConfigSource is a swagger ConfigSource", configSourceFile, "ConfigSource"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			if err := contract.ValidateDefinition(tc.definition, readModuleFile(t, tc.file)); err != nil {
-				t.Error(err)
-			}
-		})
-	}
-}
-
-// The swagger check above is only worth something if it can fail: each case
-// breaks the real DataSource in one way the portal would not take.
-func TestDefinitionValidatorCatchesMistakes(t *testing.T) {
-	raw := readModuleFile(t, dataSourceFile)
-	for _, tc := range []struct {
-		name    string
-		mutate  func(doc map[string]any)
-		mention string
-	}{
-		{"a string where the swagger wants an integer", func(doc map[string]any) {
-			doc["collectInterval"] = "86400"
-		}, "collectInterval"},
-		{"a wrong type inside a datapoint", func(doc map[string]any) {
-			doc["dataPoints"].([]any)[0].(map[string]any)["alertForNoData"] = "warn"
-		}, "alertForNoData"},
-		{"a wrong type that only the script subtype of the collector attribute defines", func(doc map[string]any) {
-			doc["collectorAttribute"].(map[string]any)["scriptType"] = 5
-		}, "must be a string"},
-		{"a collector attribute name that names no subtype", func(doc map[string]any) {
-			doc["collectorAttribute"].(map[string]any)["name"] = "scirpt"
-		}, "scirpt"},
-		{"a misspelt property", func(doc map[string]any) {
-			doc["dataPoints"].([]any)[0].(map[string]any)["postProcesorParam"] = "run_success"
-		}, "postProcesorParam"},
-		{"a missing required property", func(doc map[string]any) {
-			delete(doc, "collectMethod")
-		}, "collectMethod"},
-		{"a read-only property the portal sets", func(doc map[string]any) {
-			doc["checksum"] = "abc"
-		}, "checksum"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			var doc map[string]any
-			if err := json.Unmarshal(raw, &doc); err != nil {
-				t.Fatal(err)
-			}
-			tc.mutate(doc)
-			bad, err := json.Marshal(doc)
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = contract.ValidateDefinition("DataSource", bad)
-			if err == nil {
-				t.Fatal("the validator accepted the mistake")
-			}
-			if !strings.Contains(err.Error(), tc.mention) {
-				t.Errorf("error does not name %q: %v", tc.mention, err)
-			}
-		})
-	}
-	t.Run("an unknown definition", func(t *testing.T) {
-		if err := contract.ValidateDefinition("NoSuchDefinition", raw); err == nil {
-			t.Error("accepted a definition the swagger does not have")
-		}
-	})
-}
-
-func TestDatapointsMatchDatasourceKeys(t *testing.T) {
-	t.Run("the binary prints the module's keys in their order", func(t *testing.T) {
-		// Keys are appended, never renamed or reordered: what the binary
-		// prints is the module's list, or the start of it.
-		if len(datasourceKeys) > len(moduleDatasourceKeys) || !slices.Equal(datasourceKeys, moduleDatasourceKeys[:len(datasourceKeys)]) {
-			t.Errorf("the binary prints %v,\nthe modules expect %v", datasourceKeys, moduleDatasourceKeys)
-		}
-	})
-	for _, file := range dataSourceFiles {
-		t.Run(filepath.Base(file), func(t *testing.T) {
-			ds := readModule(t, file)
-			var keys []string
-			names := map[string]bool{}
-			for _, dp := range ds.DataPoints {
-				if names[dp.Name] {
-					t.Errorf("datapoint %s is defined twice", dp.Name)
-				}
-				names[dp.Name] = true
-				switch {
-				case dp.RawDataFieldName == "output" && dp.PostProcessorMethod == "namevalue":
-					if dp.Name != dp.PostProcessorParam {
-						t.Errorf("datapoint %s reads key %q", dp.Name, dp.PostProcessorParam)
-					}
-					keys = append(keys, dp.PostProcessorParam)
-				case dp.RawDataFieldName == "exitCode":
-				default:
-					t.Errorf("datapoint %s reads neither a key-value output line nor the exit code", dp.Name)
-				}
-			}
-			if !slices.Equal(keys, moduleDatasourceKeys) {
-				t.Errorf("datapoints read %v,\nwant one per key in order: %v", keys, moduleDatasourceKeys)
-			}
-		})
-	}
-}
-
-func TestDataSourceAlerts(t *testing.T) {
-	for _, file := range dataSourceFiles {
-		ds := readModule(t, file)
-		byName := map[string]moduleDataPoint{}
-		for _, dp := range ds.DataPoints {
-			byName[dp.Name] = dp
-		}
-		for _, tc := range []struct {
-			name, datapoint, expr string
-		}{
-			{"alerts when a run does not complete", "run_success", "< 1"},
-			{"alerts when user changes fail", "errors", "> 0"},
-			{"alerts when the breaker finds the data suspect", "breaker_tripped", "> 0"},
-			{"alerts when the time budget ran out", "budget_exhausted", "> 0"},
-			{"alerts when a setting names nothing in the portal", "config_warnings", "> 0"},
-			{"warns when the state file cannot be used", "state_ok", "< 1"},
-			{"warns when users cannot be read", "users_unreadable", "> 0"},
-		} {
-			t.Run(filepath.Base(file)+" "+tc.name, func(t *testing.T) {
-				dp := byName[tc.datapoint]
-				if dp.AlertExpr != tc.expr {
-					t.Errorf("%s alertExpr = %q, want %q", tc.datapoint, dp.AlertExpr, tc.expr)
-				}
-				if dp.AlertExprNote == "" {
-					t.Errorf("%s alerts without a note saying what to do", tc.datapoint)
-				}
-			})
-		}
-		t.Run(filepath.Base(file)+" alerts when a run prints nothing", func(t *testing.T) {
-			if byName["run_success"].AlertForNoData < 2 {
-				t.Errorf("run_success alertForNoData = %d, want a warning (2) or above", byName["run_success"].AlertForNoData)
-			}
-		})
-	}
-}
-
 // propertyToken is a ##property## token the collector replaces.
 var propertyToken = regexp.MustCompile(`##([A-Za-z0-9_.-]+)##`)
 
 func TestDataSourceParameters(t *testing.T) {
-	ds := readModule(t, dataSourceFile)
-	attr := ds.CollectorAttribute
-	if ds.CollectMethod != "script" || attr.Name != "script" || attr.ScriptType != "file" {
-		t.Fatalf("collect method %q, attribute %q, script type %q: want an uploaded script file",
-			ds.CollectMethod, attr.Name, attr.ScriptType)
-	}
-	if attr.LinuxCmdline != attr.WindowsCmdline {
-		t.Errorf("the Linux and Windows parameters differ:\n%s\n%s", attr.LinuxCmdline, attr.WindowsCmdline)
+	e := readEntry(t, allModules(t), uploadedModule)
+	cmdline, _ := e.attr("linuxcmdline")
+	if win, _ := e.attr("windowscmdline"); win != cmdline {
+		t.Errorf("the Linux and Windows parameters differ:\n%s\n%s", cmdline, win)
 	}
 	flags := map[string]bool{}
 	for _, s := range settings {
 		flags[s.flag] = true
 	}
-	cmdline := attr.LinuxCmdline
 	args := strings.Fields(cmdline)
 	t.Run("names the command first, so a split value never reads as one", func(t *testing.T) {
 		if len(args) == 0 || args[0] != cmdRun {
@@ -393,32 +717,38 @@ func loadModuleArgs(t *testing.T, cmdline string, props map[string]string, unset
 // groovyVariable is one "property": "VARIABLE" pair of a Groovy module's map.
 var groovyVariable = regexp.MustCompile(`(?m)^\s*"([a-z0-9.-]+)"\s*:\s*"([A-Z_]+)",?$`)
 
-// groovyModules are the modules that run the installed binary from Groovy.
+// groovyModules are the modules that run the installed binary from Groovy
+// with one command and output.
 var groovyModules = []struct {
-	file, output string
-	apply        bool // whether lmuh.apply reaches the binary
+	module, command, output string
 }{
-	{installedDataSourceFile, outDatasource, true},
-	{configSourceFile, outConfigsource, false},
+	{installedModule, cmdRun, outDatasource},
+	{configSourceModule, cmdCheck, outConfigsource},
+}
+
+// groovyScript is the embedded Groovy of a committed module.
+func groovyScript(t *testing.T, module string) string {
+	t.Helper()
+	e := readEntry(t, shippedModules(t), module)
+	if st, _ := e.attr("scripttype"); st != "embed" || e.Collector != "script" {
+		t.Fatalf("%s: scripttype %q, collector %q: not an embedded Groovy script", module, st, e.Collector)
+	}
+	script, _ := e.attr("scriptgroovy")
+	return script
 }
 
 func TestGroovyModulesPassSettingsInTheEnvironment(t *testing.T) {
 	for _, gm := range groovyModules {
-		m := readModule(t, gm.file)
-		script := m.CollectorAttribute.GroovyScript
-		t.Run(filepath.Base(gm.file), func(t *testing.T) {
-			if m.CollectMethod != "script" || m.CollectorAttribute.Name != "script" || m.CollectorAttribute.ScriptType != "embed" || script == "" {
-				t.Fatal("not an embedded Groovy script")
-			}
+		script := groovyScript(t, gm.module)
+		t.Run(gm.module, func(t *testing.T) {
 			got := map[string]string{}
 			for _, pair := range groovyVariable.FindAllStringSubmatch(script, -1) {
 				got[pair[1]] = pair[2]
 			}
+			// Every module passes every policy setting, lmuh.apply too: the
+			// ConfigSource records the policy the DataSource runs.
 			want := map[string]string{"lmaccount": "LM_ACCOUNT", "lmuh.base-url": "LM_BASE_URL", "lmaccess.id": "LM_ACCESS_ID", "lmaccess.key": "LM_ACCESS_KEY"}
 			for _, flag := range modulePolicyFlags() {
-				if flag == "apply" && !gm.apply {
-					continue
-				}
 				i := slices.IndexFunc(settings, func(s setting) bool { return s.flag == flag })
 				want["lmuh."+flag] = settings[i].env
 			}
@@ -430,35 +760,10 @@ func TestGroovyModulesPassSettingsInTheEnvironment(t *testing.T) {
 					t.Errorf("the script names --%s: settings go through the environment", s.flag)
 				}
 			}
-			if !strings.Contains(script, `def output = "`+gm.output+`"`) {
-				t.Errorf("the script does not ask for the %s output", gm.output)
-			}
-			if !gm.apply && !strings.Contains(script, `env.put("LMUH_APPLY", "false")`) {
-				t.Error("the ConfigSource does not set LMUH_APPLY=false")
+			if !strings.Contains(script, `new ProcessBuilder([binary, "`+gm.command+`", "--output=" + output])`) ||
+				!strings.Contains(script, `def output = "`+gm.output+`"`) {
+				t.Errorf("the script does not run %s --output=%s", gm.command, gm.output)
 			}
 		})
 	}
-}
-
-func TestConfigSourceModule(t *testing.T) {
-	cs := readModule(t, configSourceFile)
-	t.Run("is a java-properties config with an any-change check", func(t *testing.T) {
-		if cs.FileFormat != "java-properties" {
-			t.Errorf("fileFormat = %q", cs.FileFormat)
-		}
-		if !slices.ContainsFunc(cs.ConfigChecks, func(c moduleConfigCheck) bool { return c.Type == "ignore" && c.Name == "Any change" }) {
-			t.Errorf("no \"Any change\" check (type ignore) in %+v", cs.ConfigChecks)
-		}
-	})
-	t.Run("the DataSources apply to different categories, the ConfigSource to both", func(t *testing.T) {
-		// One device with one category runs one DataSource: two would run
-		// the tool twice.
-		a, b := readModule(t, dataSourceFile).AppliesTo, readModule(t, installedDataSourceFile).AppliesTo
-		if a == b || !strings.HasPrefix(a, "hasCategory(") || !strings.HasPrefix(b, "hasCategory(") {
-			t.Errorf("appliesTo %q and %q", a, b)
-		}
-		if cs.AppliesTo != a+" || "+b {
-			t.Errorf("ConfigSource appliesTo %q", cs.AppliesTo)
-		}
-	})
 }

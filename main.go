@@ -203,6 +203,9 @@ func (s *session) run(ctx context.Context) int {
 	}
 	r := runner.Run(ctx, s.pol)
 	if cfg.Command == cmdCheck {
+		if cfg.Output == outConfigsource {
+			return printCheckConfigsource(s.stdout, s.stderr, cfg, r)
+		}
 		return printCheck(s.stdout, s.stderr, cfg, r)
 	}
 	if cfg.Command == cmdUpcoming {
@@ -296,6 +299,25 @@ func printCheck(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
 		write = output.WriteCheckJSON
 	}
 	if err := write(stdout, c); err != nil {
+		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
+	}
+	switch {
+	case c.Error != "":
+		fmt.Fprintf(stderr, "lm-user-hygiene: %s\n", c.Error)
+		return exitFailed
+	case c.Attention:
+		return exitAttention
+	}
+	return exitOK
+}
+
+// printCheckConfigsource prints what run --output configsource prints in
+// plan mode with the same settings (the policy's apply as --apply says; the
+// check itself wrote nothing), and returns check's exit status.
+func printCheckConfigsource(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
+	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: cfg.BaseURL, Bearer: cfg.BearerToken != ""})
+	r.Policy.Apply = cfg.Apply
+	if err := hygiene.WriteConfigsource(stdout, r); err != nil {
 		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
 	}
 	switch {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,6 +49,26 @@ func isTLSFailure(err error) bool {
 		invalid  x509.CertificateInvalidError
 	)
 	return errors.As(err, &verify) || errors.As(err, &hostname) || errors.As(err, &unknown) || errors.As(err, &invalid)
+}
+
+// HostNotFoundError is a portal host name that does not resolve: the name
+// is wrong (a mistyped portal), which no re-send cures, so it is never
+// retried. A resolver that cannot be reached is no answer and is retried.
+type HostNotFoundError struct {
+	Host string
+}
+
+func (e *HostNotFoundError) Error() string {
+	return fmt.Sprintf("host %s was not found: check --account (or --base-url)", e.Host)
+}
+
+// hostNotFound reports a failed attempt as the host not found, or nil.
+func hostNotFound(err error) *HostNotFoundError {
+	var dns *net.DNSError
+	if errors.As(err, &dns) && dns.IsNotFound {
+		return &HostNotFoundError{Host: dns.Name}
+	}
+	return nil
 }
 
 // errBuild is a request that could not even be built; re-sending cannot help.
@@ -88,6 +109,12 @@ func (c *Client) do(ctx context.Context, method, resourcePath string, query url.
 		if err != nil {
 			if errors.Is(err, errBuild) || isTLSFailure(err) {
 				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, err)
+			}
+			if nf := hostNotFound(err); nf != nil {
+				if u, err := url.Parse(c.base); err == nil && nf.Host == "" {
+					nf.Host = u.Hostname()
+				}
+				return nil, nf
 			}
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("%s %s: %w", method, resourcePath, ctx.Err())

@@ -1,0 +1,370 @@
+package logicmodule
+
+import (
+	_ "embed"
+	"fmt"
+
+	"lm-user-hygiene/hygiene"
+)
+
+// The modules' names; each file is named after its module.
+const (
+	UploadedName     = "LM_User_Hygiene"
+	InstalledName    = "LM_User_Hygiene_Installed"
+	ConfigSourceName = "LM_User_Hygiene_Users"
+)
+
+// The categories that choose the way the binary runs. One collector device
+// carries one of them: each runs the tool once.
+const (
+	UploadedCategory  = "LMUserHygiene"
+	InstalledCategory = "LMUserHygieneInstalled"
+)
+
+// The file names the uploaded module gives its binaries (linuxscript and
+// windowsscript); the collector stores each upload under that name.
+const (
+	LinuxScript   = "lm-user-hygiene"
+	WindowsScript = "lm-user-hygiene.exe"
+)
+
+// Schedules, in seconds: the runs once a day, the snapshot every hour.
+const (
+	RunSchedule          = 86400
+	ConfigSourceSchedule = 3600
+)
+
+var (
+	//go:embed installed.groovy
+	installedGroovy string
+	//go:embed users.groovy
+	configSourceGroovy string
+)
+
+// UploadedCmdline is the uploaded script's parameters: the command first,
+// then every setting as --flag=##property## (a property replaced by nothing
+// then cannot swallow the next flag). The binary reads an unreplaced token
+// and an empty value as unset.
+const UploadedCmdline = "run --output=datasource --account=##lmaccount## --base-url=##lmuh.base-url##" +
+	" --access-id=##lmaccess.id## --access-key=##lmaccess.key## --apply=##lmuh.apply##" +
+	" --max-changes=##lmuh.max-changes## --time-budget=##lmuh.time-budget## --log-level=##lmuh.log-level##" +
+	" --log-format=##lmuh.log-format## --state=##lmuh.state## --inactive-days=##lmuh.inactive-days##" +
+	" --activity=##lmuh.activity## --warn-days=##lmuh.warn-days## --suspended-group=##lmuh.suspended-group##" +
+	" --protect-users=##lmuh.protect-users## --protect-roles=##lmuh.protect-roles## --min-admins=##lmuh.min-admins##" +
+	" --admin-roles=##lmuh.admin-roles## --include-api-users=##lmuh.include-api-users##" +
+	" --never-logged-in=##lmuh.never-logged-in## --max-suspend-percent=##lmuh.max-suspend-percent##" +
+	" --role-groups=##lmuh.role-groups## --assign-scope=##lmuh.assign-scope## --sso-created-by=##lmuh.sso-created-by##" +
+	" --ungrouped-group=##lmuh.ungrouped-group## --create-groups=##lmuh.create-groups##"
+
+const group = "LogicMonitor Portal"
+
+// properties is what every module's description says about the device's
+// properties.
+const properties = "Properties (set on that device): lmaccount = portal name (acme for acme.logicmonitor.com), " +
+	"or lmuh.base-url = the full API base instead (GovCloud, a proxy); lmaccess.id and lmaccess.key = LMv1 API token " +
+	"of a user allowed to manage users; lmuh.apply = true to suspend and regroup (anything else plans only); " +
+	"lmuh.<flag> sets any other setting of the binary (lmuh.protect-users, lmuh.role-groups, lmuh.warn-days, " +
+	"lmuh.state, lmuh.sso-created-by, ...; lm-user-hygiene --help lists them). An unset property keeps the setting's safe default."
+
+const installedProperties = " lmuh.binary = full path of the binary (default /usr/local/bin/lm-user-hygiene on Linux, " +
+	`C:\Program Files\lm-user-hygiene\lm-user-hygiene.exe on Windows); lmuh.timeout = seconds before a hung run ` +
+	"is stopped (default 110). The access key and every setting reach the binary in its environment, never on its command line."
+
+// Installed is the recommended run DataSource: embedded Groovy runs the
+// binary installed on the collector host at lmuh.binary, with the key and
+// every setting in its environment.
+func Installed() *Module {
+	return &Module{
+		Name:        InstalledName,
+		DisplayName: "LM User Hygiene (installed binary)",
+		Description: "Runs lm-user-hygiene once a day from the binary installed on the collector host at lmuh.binary: " +
+			"suspends portal users inactive for 90 days (moving them to the Suspended user group) and moves fresh SSO users " +
+			"out of Ungrouped into the groups of their roles. Plans only until lmuh.apply is true. Applies to the one " +
+			"collector device that has the category " + InstalledCategory + ". " + properties + installedProperties,
+		Schedule:  RunSchedule,
+		AppliesTo: category(InstalledCategory),
+		Group:     group,
+		Tags:      "logicmonitor,users,security,sso,hygiene",
+		Technology: "Embedded Groovy runs `lm-user-hygiene run --output=datasource` with ProcessBuilder: LM_ACCOUNT, " +
+			"LM_BASE_URL, LM_ACCESS_ID, LM_ACCESS_KEY and one LMUH_* variable per set lmuh.* property in the process " +
+			"environment (an unset, empty or unreplaced property is left out; LM_* and LMUH_* variables of the collector's " +
+			"own environment are removed). stdout and stderr are read while it runs; a run still going after lmuh.timeout " +
+			"seconds (default 110) is stopped and reported as run_success=0. Output is key=value lines read as multi-line " +
+			"key-value pairs, one datapoint per key; the script's exit status is the binary's (0 run completed, 1 run could " +
+			"not complete, 2 bad configuration).",
+		Attributes: []Attribute{
+			{"scripttype", "embed"},
+			{"scriptgroovy", installedGroovy},
+			{"windowsscript", ""},
+			{"linuxscript", ""},
+			{"windowscmdline", ""},
+			{"linuxcmdline", ""},
+		},
+		Datapoints: runDatapoints(),
+		Graphs:     runGraphs(),
+	}
+}
+
+// Uploaded is the run DataSource that carries the binaries as its uploaded
+// script files: nothing to install on the collector host, the access key on
+// the binary's command line. linux and windows are the linux_amd64 and
+// windows_amd64 builds.
+func Uploaded(linux, windows []byte) *Module {
+	return &Module{
+		Name:        UploadedName,
+		DisplayName: "LM User Hygiene (uploaded binary)",
+		Description: "Runs lm-user-hygiene once a day as an uploaded script file: suspends portal users inactive for " +
+			"90 days (moving them to the Suspended user group) and moves fresh SSO users out of Ungrouped into the groups " +
+			"of their roles. Plans only until lmuh.apply is true. Applies to the one collector device that has the " +
+			"category " + UploadedCategory + ". " + properties + " The access key is on the binary's command line: pick " +
+			InstalledName + " to keep it off.",
+		Schedule:  RunSchedule,
+		AppliesTo: category(UploadedCategory),
+		Group:     group,
+		Tags:      "logicmonitor,users,security,sso,hygiene",
+		Technology: "The module carries the lm-user-hygiene binaries as its script files: " + LinuxScript +
+			" (linux_amd64) and " + WindowsScript + " (windows_amd64). After import, check that the collector attributes " +
+			"show both files; if not (or on an arm64 collector), upload the binary for the collector's platform under " +
+			"exactly that name. The parameters pass every setting as --flag=##property##; a property the device lacks " +
+			"arrives as its unreplaced token or as nothing, and the binary reads both as unset; a value with spaces may " +
+			"arrive split at its spaces and the binary joins it again. Output is key=value lines read as multi-line " +
+			"key-value pairs, one datapoint per key. Exit status 0 run completed, 1 run could not complete, 2 bad " +
+			"configuration; logs go to stderr. A run ends within --time-budget (default 90s) plus the last request, " +
+			"inside the usual 120 s collector.script.timeout.",
+		Attributes: []Attribute{
+			{"scripttype", "file"},
+			{"scriptgroovy", ""},
+			{"windowsscript", WindowsScript},
+			{"linuxscript", LinuxScript},
+			{"windowscmdline", UploadedCmdline},
+			{"linuxcmdline", UploadedCmdline},
+		},
+		Datapoints: runDatapoints(),
+		Graphs:     runGraphs(),
+		Scripts: []Script{
+			{Platform: "Linux", Filename: LinuxScript, Content: linux},
+			{Platform: "Windows", Filename: WindowsScript, Content: windows},
+		},
+	}
+}
+
+// ConfigSource records the portal's users and the policy in force, hourly,
+// from the installed binary's `check --output=configsource`: it never writes.
+func ConfigSource() *Module {
+	return &Module{
+		Name:         ConfigSourceName,
+		DisplayName:  "LM User Hygiene Users",
+		ConfigSource: true,
+		Description: "Records the portal's users (status, groups and roles, by name) and the lm-user-hygiene policy in " +
+			"force (lmuh.apply included) as a sorted text config, so every suspension and regroup shows up as one diff " +
+			"for a person to review. Runs the binary installed at lmuh.binary as `check`: it never writes. Applies to the " +
+			"one collector device that has the category " + InstalledCategory + " (the uploaded binary is not on the " +
+			"collector host's disk). " + properties + installedProperties,
+		Schedule:  ConfigSourceSchedule,
+		AppliesTo: category(InstalledCategory),
+		Group:     group,
+		Tags:      "logicmonitor,users,security,sso,hygiene,audit",
+		Technology: "Embedded Groovy runs `lm-user-hygiene check --output=configsource` with ProcessBuilder, the key and " +
+			"every setting in the process environment. The binary's stdout is the config; exit 0 and 3 (check found " +
+			"something to look at) are a retrieved config. It prints nothing and exits 1 when it cannot read the portal, " +
+			"and the script then fails, so the portal reports that the config could not be retrieved instead of recording " +
+			"a false diff. The snapshot holds no timestamps and is sorted, so it only changes when a user or the policy " +
+			"changes.",
+		Attributes: []Attribute{
+			{"scripttype", "embed"},
+			{"scriptgroovy", configSourceGroovy},
+			{"windowsscript", ""},
+			{"linuxscript", ""},
+			{"windowscmdline", ""},
+			{"linuxcmdline", ""},
+			{"csfileformat", "arbitrary"},
+			{"cstimestampformat", "yyyy-MM-dd hh:mm:ss z"},
+		},
+		Datapoints: []Datapoint{
+			{
+				Name:                "ConfigChanged",
+				Description:         "A user's status, groups or roles, or the policy, changed since the last collection.",
+				DataType:            1,
+				PostProcessorMethod: "none",
+				PostProcessorParam:  `{"format":"arbitrary","diff_check":{"ignore_line_with_regex":[],"ignore_line_start_with":[],"ignore_blank_lines":false,"ignore_space":false,"ignore_line_contain":[]}}`,
+				AlertExpr:           "= 1",
+				AlertMissing:        1,
+				AlertSubject:        "LM User Hygiene: the portal's users or the policy changed",
+				AlertBody: "The users of the portal, or the lm-user-hygiene policy, changed on ##HOST##: each suspension, " +
+					"move and regroup is one line of the config diff, and so is a change of a lmuh.* property. What to do: " +
+					"open the ConfigSource's diff and review it; a change nobody expected (a user suspended who should not " +
+					"be, a policy line nobody set) is undone with `lm-user-hygiene undo last --apply` on the collector or " +
+					"by hand in the portal. Acknowledge the alert to clear it.",
+				MinValue:   "0",
+				MaxValue:   "1",
+				UserParams: [3]string{"ignore", "true", "0"},
+			},
+			{
+				Name:                "ConfigNotRetrieved",
+				Description:         "The binary could not read the portal, or is missing at lmuh.binary: no snapshot was taken.",
+				DataType:            1,
+				PostProcessorMethod: "none",
+				PostProcessorParam:  `{"fetch_check":{},"format":"arbitrary"}`,
+				AlertExpr:           "= 1",
+				AlertMissing:        1,
+				AlertSubject:        "LM User Hygiene: the users could not be recorded",
+				AlertBody: "The snapshot of the portal's users could not be taken on ##HOST##. What to do: run " +
+					"`lm-user-hygiene check` on the collector with the same settings; its last line says why (the binary " +
+					"missing at lmuh.binary, the portal unreachable, the token refused). Fix that; the next hourly " +
+					"collection clears the alert.",
+				MinValue:   "0",
+				MaxValue:   "1",
+				UserParams: [3]string{"fetch", "false", "0"},
+			},
+		},
+	}
+}
+
+func category(name string) string { return fmt.Sprintf("hasCategory(%q)", name) }
+
+// alert is how a run datapoint alerts: its expression, whether no data
+// alerts too, and the body saying what happened and what to do.
+type alert struct {
+	expr    string
+	missing int
+	subject string
+	body    string
+}
+
+// runAlerts are the run DataSources' alerts, by key. run_success and
+// breaker_tripped are errors; the rest are warnings.
+var runAlerts = map[string]alert{
+	"run_success": {"< 1 1", 3, "LM User Hygiene: the run did not complete",
+		"The lm-user-hygiene run on ##HOST## did not complete (run_success=##VALUE##, or no data: the script printed " +
+			"nothing). Nothing more was changed after the failure. exit_code says which kind: 2 = bad configuration (a " +
+			"lmaccount, lmaccess.* or lmuh.* property is wrong), 1 = the portal could not be read, refused the token, or " +
+			"its data was suspect. What to do: run `lm-user-hygiene check` on the collector with the same settings; its " +
+			"last line says why. No data at all: the binary is missing (installed: the lmuh.binary path; uploaded: the " +
+			"collector attributes' script files) or the run was stopped at lmuh.timeout. The next daily run clears the alert."},
+	"breaker_tripped": {"> 0 0", 1, "LM User Hygiene: too many users looked inactive, nothing was written",
+		"More active users looked inactive than lmuh.max-suspend-percent allows (##VALUE##), so the data is suspect and " +
+			"the run on ##HOST## wrote nothing at all. What to do: read the plan (`lm-user-hygiene run --output text` on " +
+			"the collector) and check the users' activity in the portal (after a migration or an SSO outage logins can " +
+			"look old). Only if the plan is right, raise lmuh.max-suspend-percent for one run, then set it back."},
+	"errors": {"> 0", 1, "LM User Hygiene: some user changes failed",
+		"##VALUE## user changes or group creations failed in the run on ##HOST##; the others were made. What to do: run " +
+			"`lm-user-hygiene run --output json` on the collector (it plans only) or read the run's log: each failure " +
+			"names the user and the portal's answer, most often a token whose role may not manage that user. The next " +
+			"run tries again."},
+	"budget_exhausted": {"> 0", 1, "LM User Hygiene: the time budget ran out",
+		"The run on ##HOST## ran out of its time budget before every planned change was made; the rest waits for the " +
+			"next run (pending). What to do: nothing if it happens once. If it repeats, the portal is slow or " +
+			"rate-limited: lower lmuh.max-changes, or raise lmuh.time-budget while keeping it inside the collector's " +
+			"script timeout (and lmuh.timeout)."},
+	"config_warnings": {"> 0", 1, "LM User Hygiene: a setting names nothing in the portal",
+		"##VALUE## settings name a user, role or group the portal does not have (a typo in lmuh.protect-users, " +
+			"lmuh.protect-roles, lmuh.admin-roles or lmuh.role-groups), so they protect or map nothing. What to do: run " +
+			"`lm-user-hygiene check` on the collector; it names each setting and entry. Fix the property on ##HOST##."},
+	"users_unreadable": {"> 0", 1, "LM User Hygiene: some users could not be read",
+		"##VALUE## users could not be read with confidence and were left alone (a status other than active or " +
+			"suspended, no roles or groups, no usable id). Above 5% the run changes nothing. What to do: run " +
+			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
+	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
+		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##: the run went " +
+			"on without it, giving no notice period. What to do: read the run's log, which names the file and the error " +
+			"(a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
+			"collector's user can write."},
+}
+
+// runDatapoints are the run DataSources' datapoints: one per key the binary
+// prints, in its order, then the exit code.
+func runDatapoints() []Datapoint {
+	var out []Datapoint
+	for _, d := range hygiene.Datapoints {
+		desc := descriptions[d.Name]
+		if desc == "" {
+			desc = d.Help
+		}
+		dp := Datapoint{
+			Name:                d.Name,
+			Description:         desc,
+			DataType:            7,
+			UseValue:            "output",
+			PostProcessorMethod: "namevalue",
+			PostProcessorParam:  d.Name,
+			AlertMissing:        1,
+		}
+		if a, ok := runAlerts[d.Name]; ok {
+			dp.AlertExpr, dp.AlertMissing, dp.AlertSubject, dp.AlertBody = a.expr, a.missing, a.subject, a.body
+		}
+		out = append(out, dp)
+	}
+	return append(out, Datapoint{
+		Name: "exit_code",
+		Description: "Exit status of the binary: 0 run completed, 1 run could not complete, 2 bad configuration. " +
+			"run_success carries the alert; this tells the two failures apart.",
+		DataType:            4,
+		UseValue:            "exitCode",
+		PostProcessorMethod: "none",
+		AlertMissing:        1,
+	})
+}
+
+// runGraphs: what each run changed, what waits, and the users by status.
+func runGraphs() []Graph {
+	return []Graph{
+		{Name: "Changes made", VerticalLabel: "users", DisplayPrio: 1, Lines: []Line{
+			{"suspend_applied", "suspended", "red"},
+			{"move_applied", "moved to the suspended group", "orange"},
+			{"assign_applied", "regrouped by role", "blue"},
+		}},
+		{Name: "Waiting", VerticalLabel: "users", DisplayPrio: 2, Lines: []Line{
+			{"suspend_upcoming", "suspension upcoming (notice)", "yellow"},
+			{"pending", "pending (the next run)", "purple"},
+		}},
+		{Name: "Users by status", VerticalLabel: "users", DisplayPrio: 3, Lines: []Line{
+			{"users_active", "active", "green"},
+			{"users_suspended", "suspended", "gray"},
+		}},
+	}
+}
+
+// Committed are the modules shipped in dist/logicmodules, by file name.
+func Committed() map[string][]byte {
+	return map[string][]byte{
+		InstalledName + ".xml":    Installed().XML(),
+		ConfigSourceName + ".xml": ConfigSource().XML(),
+	}
+}
+
+// descriptions say more than the output's help line, for a person reading
+// the datapoint in the portal.
+var descriptions = map[string]string{
+	"run_success":         "1 when the run completed (per-user failures are counted in errors), 0 when it could not: portal unreachable, authentication refused, data suspect or bad configuration. The binary's stderr says why.",
+	"dry_run":             "1 when the run only planned (lmuh.apply is not true), 0 when it applied changes.",
+	"breaker_tripped":     "1 when more than --max-suspend-percent of the active users looked inactive: the data is suspect, nothing was written and the run failed.",
+	"users_total":         "Users in the portal.",
+	"users_active":        "Users whose status is active.",
+	"users_suspended":     "Users whose status is suspended.",
+	"users_api_only":      "API-only users.",
+	"inactive_found":      "Users the inactivity rule would suspend, after the exclusions and before the admin guard and the per-run cap.",
+	"suspend_planned":     "Suspensions planned by this run.",
+	"suspend_applied":     "Suspensions written by this run.",
+	"move_planned":        "Already suspended users planned to move into the suspended group.",
+	"move_applied":        "Already suspended users moved into the suspended group.",
+	"assign_planned":      "Ungrouped users planned to move into the groups of their roles.",
+	"assign_applied":      "Ungrouped users moved into the groups of their roles.",
+	"groups_created":      "User groups created by this run.",
+	"unmapped":            "Ungrouped users none of whose roles maps to an existing group; they are left alone.",
+	"protected_skipped":   "Inactive users kept active because they are protected, own the run's API token or are needed by the admin guard.",
+	"never_logged_in":     "Active users with no activity at all.",
+	"future_activity":     "Users whose activity time lies more than a day in the future; never suspended on that data.",
+	"pending":             "User changes left for the next run by --max-changes or --time-budget.",
+	"errors":              "User changes or group creations the portal refused or answered unexpectedly.",
+	"api_requests":        "REST API requests made by this run.",
+	"api_retries":         "REST API requests retried (rate limit, 502/503/504, network errors).",
+	"duration_seconds":    "Run time of the binary in seconds.",
+	"users_unreadable":    "Users left alone because their data could not be read with confidence (a status other than active or suspended, no roles or groups, no usable id). More than 5% stops the run.",
+	"assign_out_of_scope": "Ungrouped active users left alone because --assign-scope sso does not count them as created by SSO.",
+	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
+	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
+	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
+	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off, 0 when it could not be opened or written and the run went on without it.",
+	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
+	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
+}
