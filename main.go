@@ -317,7 +317,7 @@ func printCheck(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
 func printCheckConfigsource(stdout, stderr io.Writer, cfg *Config, r *hygiene.Report) int {
 	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: cfg.BaseURL, Bearer: cfg.BearerToken != ""})
 	r.Policy.Apply = cfg.Apply
-	if err := hygiene.WriteConfigsource(stdout, r); err != nil {
+	if err := output.Write(stdout, output.FormatConfigsource, r, hygiene.Stats{}); err != nil {
 		fmt.Fprintf(stderr, "lm-user-hygiene: writing output: %v\n", err)
 	}
 	switch {
