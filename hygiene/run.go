@@ -29,7 +29,7 @@ type Portal interface {
 
 var _ Portal = (*lm.Client)(nil)
 
-// Command is which steps a run takes.
+// Command is a command of the tool; for a run's policy, which steps it takes.
 type Command string
 
 const (
@@ -38,6 +38,11 @@ const (
 	CommandAssign  Command = "assign"
 	// CommandUndo puts the users an earlier run changed back (Runner.Undo).
 	CommandUndo Command = "undo"
+	// CommandCheck plans both steps and judges what needs attention
+	// (Check); it never writes. Its policy is CommandRun's.
+	CommandCheck Command = "check"
+	// CommandHistory lists the runs the journal holds; it reads no portal.
+	CommandHistory Command = "history"
 )
 
 // Policy is the validated configuration of a run.
@@ -259,7 +264,9 @@ func withAuthHint(err error) error {
 // makes them: suspensions (oldest activity first), moves, regroups. It also
 // checks the settings that name something in the portal.
 func (rn *Runner) plan(r *Report) {
-	p := &r.Policy
+	// The run's own facts (state present, the cutoff) go to the planners in
+	// a copy: the report keeps the policy as it was given.
+	p := r.Policy
 	clock := suspend.Clock{Now: r.Started, Today: r.Started}
 	if !p.AsOf.IsZero() {
 		clock.Now = p.AsOf
@@ -309,8 +316,8 @@ func (rn *Runner) plan(r *Report) {
 			}
 		}
 	}
-	if r.Policy.RunsAssign() {
-		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
+	if p.RunsAssign() {
+		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, p.Assign, exclude)
 		r.AssignPlan = &ap
 		for i := range ap.Decisions {
 			d := &ap.Decisions[i]
