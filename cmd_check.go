@@ -25,7 +25,7 @@ func checkCommand(ctx context.Context, s *session) int {
 	plan := s.cfg.Policy
 	plan.Apply = false
 	r := runner.Run(ctx, plan)
-	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: s.cfg.BaseURL, Bearer: s.cfg.BearerToken != ""})
+	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: s.portal, Bearer: s.cfg.BearerToken != ""})
 	switch s.cfg.Output {
 	case hygiene.FormatConfigsource:
 		// The portal as it stands, and the policy as set (--apply too).

@@ -24,6 +24,8 @@ type session struct {
 	stdout io.Writer
 	stderr *redactor
 	client *lm.Client
+	// portal is the API base URL the session connected to.
+	portal string
 	// demo is the demo's portal with --demo; nil otherwise.
 	demo *demoPortal
 }
@@ -99,7 +101,7 @@ func (s *session) connect() (*hygiene.Runner, error) {
 	if err != nil {
 		return nil, config.Usagef("%v", err)
 	}
-	s.client = client
+	s.client, s.portal = client, conn.BaseURL
 	if cfg.BearerToken != "" && cfg.Policy.RunsSuspend() {
 		s.log.Warn("with a bearer token the token's owner cannot be identified: protect it with --protect-users")
 	}

@@ -182,7 +182,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, fromFlags map[string]str
 		case c.Command != "" || c.Version || helpWord:
 			return Usagef("unexpected argument %s after command %q (see --help)", showArg(word, at), c.commandWord())
 		default:
-			return Usagef("unknown command %s%s: use %s (see --help)", showArg(word, at), didYouMean(word, commandWords(), ""), strings.Join(commandWords(), ", "))
+			return Usagef("unknown command %s%s (the commands: %s; see --help)", showArg(word, at), didYouMean(word, commandWords(), ""), strings.Join(commandWords(), ", "))
 		}
 	}
 	if c.Help && c.HelpCommand == "" && c.Command != "" && !helpWord {

@@ -20,9 +20,13 @@ func WriteHelp(w io.Writer, cmd hygiene.Command) {
 	fmt.Fprintf(w, "Usage: lm-user-hygiene %s [flags]\n\n%s.\n", c.usage, upperFirst(c.summary))
 	fmt.Fprintf(w, "Outputs (--output): %s; the first is the default.\n\nSettings (flag, variable):\n", strings.Join(formats(c.outputs), ", "))
 	for _, s := range settings {
-		if s.uses&c.uses != 0 {
-			fmt.Fprintf(w, "  --%-22s %-26s %s%s\n", s.Flag, s.Env, s.Help, defaultOf(s))
+		if s.uses&c.uses == 0 {
+			continue
 		}
+		if s.Flag == "output" {
+			s.Help, s.Default = orList(c.outputs), string(c.outputs[0])
+		}
+		fmt.Fprintf(w, "  --%-22s %-26s %s%s\n", s.Flag, s.Env, s.Help, defaultOf(s))
 	}
 	if c.uses&(useHistory|useUndo) == 0 {
 		fmt.Fprint(w, "  --demo                   against a built-in simulated portal (no credentials, no network)\n")
@@ -38,10 +42,10 @@ Usage: lm-user-hygiene [COMMAND] [flags]
 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.usage, c.summary)
+		fmt.Fprintf(w, "  %-15s %s\n", c.usage, c.summary)
 	}
-	fmt.Fprint(w, `  help [COMMAND]  this help, or a command's usage and settings (as COMMAND --help)
-  version   print the version
+	fmt.Fprint(w, `  help [COMMAND]  this help, or a command's usage and the settings it reads (as COMMAND --help)
+  version         print the version
 
 Without --apply nothing is written: the run plans and reports what it would do.
 Every setting is a flag and an environment variable (a flag wins); on a collector the
@@ -54,11 +58,17 @@ Settings (flag, variable, device property):
 		if prop == "" {
 			prop = "-"
 		}
+		if s.Flag == "output" {
+			s.Default = ""
+		}
 		fmt.Fprintf(w, "  --%-22s %-26s %-27s %s%s\n", s.Flag, s.Env, prop, s.Help, defaultOf(s))
 	}
 	fmt.Fprint(w, `  --demo                   run against a built-in simulated portal (no credentials, no network)
   --version                print the version
   --help                   print this help
+
+The Groovy modules also read lmuh.binary (where the binary is installed) and
+lmuh.timeout (how long a run may take).
 
 Exit status: 0 run completed, 1 run could not complete, 2 bad configuration,
 3 check found something that needs attention.

@@ -38,6 +38,9 @@ var properties = map[string]string{
 	"access-key": "lmaccess.key",
 }
 
+// useSuspendStep is every command that takes the suspend step.
+const useSuspendStep = useRun | useSuspend | useCheck
+
 // uses names the commands that read each setting; a setting not named is
 // read by every command that plans (run, suspend, assign, check).
 var uses = map[string]use{
@@ -45,7 +48,12 @@ var uses = map[string]use{
 	"apply": usePortal, "output": useAll, "max-changes": useRun | useSuspend | useAssign | useUndo, "time-budget": usePortal,
 	"log-level": useAll, "log-format": useAll, "state": useAll,
 	"suspended-group": usePlan,
-	"role-groups":     useRun | useAssign | useCheck, "assign-scope": useRun | useAssign | useCheck,
+	// assign reads --inactive-days and --activity too: a reactivated user
+	// without state is regrouped once it is active again.
+	"warn-days": useSuspendStep, "protect-users": useSuspendStep, "protect-roles": useSuspendStep,
+	"min-admins": useSuspendStep, "admin-roles": useSuspendStep, "include-api-users": useSuspendStep,
+	"never-logged-in": useSuspendStep, "max-suspend-percent": useSuspendStep,
+	"role-groups": useRun | useAssign | useCheck, "assign-scope": useRun | useAssign | useCheck,
 	"sso-created-by": useRun | useAssign | useCheck, "ungrouped-group": useRun | useAssign | useCheck,
 	"create-groups": useRun | useAssign | useCheck,
 }
