@@ -70,9 +70,6 @@ func (b boolFlag) Set(s string) error {
 	return nil
 }
 
-// switches are the flags that are no setting: no variable sets them.
-var switches = []string{"demo", "version", "help", "h"}
-
 // given is where the settings were given: the flags' and the environment's
 // values by variable name, without those that count as unset.
 type given struct{ flags, env map[string]string }
@@ -157,7 +154,7 @@ func (c *Config) parse(fs *flag.FlagSet, args []string, fromFlags map[string]str
 		word, at := rest[0], len(args)-len(rest)+1
 		rest = rest[1:]
 		switch {
-		case c.Command == "" && !helpWord && slices.Contains(commandWords(), word):
+		case c.Command == "" && !helpWord && !c.Version && slices.Contains(commandWords(), word):
 			switch word {
 			case wordHelp:
 				c.Help, helpWord = true, true
@@ -396,13 +393,13 @@ func flagError(err error, at int) string {
 	return msg
 }
 
-// flagNames are every flag's name.
+// flagNames are every flag's name but -h, which is never the one meant.
 func flagNames() []string {
-	names := make([]string, 0, len(settings)+len(switches))
+	names := make([]string, 0, len(settings)+3)
 	for _, s := range settings {
 		names = append(names, s.Flag)
 	}
-	return append(names, switches...)
+	return append(names, "demo", "version", "help")
 }
 
 // plain returns s as it is when it is printable text, else Go-quoted.

@@ -98,17 +98,22 @@ func upperFirst(s string) string {
 }
 
 // didYouMean names the known word closest to word, as ": did you mean
-// --inactive-days?", when one is close enough to be a typo; else "".
+// --inactive-days?", when one is close enough to be a typo or word is the
+// start of one; else "".
 func didYouMean(word string, known []string, prefix string) string {
+	word = strings.ToLower(word)
 	best, bestDist := "", 0
 	for _, k := range known {
-		d := editDistance(strings.ToLower(word), k)
-		if best == "" || d < bestDist {
+		if len(word) >= 3 && strings.HasPrefix(k, word) {
+			// A name cut short.
+			return fmt.Sprintf(": did you mean %s%s?", prefix, k)
+		}
+		if d := editDistance(word, k); best == "" || d < bestDist {
 			best, bestDist = k, d
 		}
 	}
-	// A typo changes a few letters; a prefix is a name cut short.
-	if best == "" || bestDist > max(2, len(best)/3) && !(len(word) >= 3 && strings.HasPrefix(best, strings.ToLower(word))) {
+	// A typo changes a few letters, and keeps most of the word.
+	if best == "" || bestDist > max(2, len(best)/3) || bestDist >= len(word) {
 		return ""
 	}
 	return fmt.Sprintf(": did you mean %s%s?", prefix, best)
