@@ -222,16 +222,13 @@ func TestUsageErrorsNameTheClosestWord(t *testing.T) {
 // the datapoints, then the one-line error, where a person sees it.
 func TestTerminalShowsTheErrorLast(t *testing.T) {
 	for _, terminal := range []bool{false, true} {
-		var both strings.Builder
-		w := &both
-		code := runWith(t.Context(), []string{"--max-changes", "lots"}, []string{"LM_ACCOUNT=acme"}, w, w,
-			deps{now: time.Now, isTerminal: func() bool { return terminal }})
-		lines := strings.Split(strings.TrimSpace(both.String()), "\n")
-		last := lines[len(lines)-1]
-		first := lines[0]
+		res := runDeps(t, t.Context(), deps{now: time.Now, isTerminal: func() bool { return terminal }},
+			[]string{"LM_ACCOUNT=acme"}, "--max-changes", "lots")
+		lines := strings.Split(strings.TrimSpace(res.both), "\n")
+		first, last := lines[0], lines[len(lines)-1]
 		switch {
-		case code != exitConfig || len(lines) != len(datasourceKeys)+1:
-			t.Errorf("terminal %v: exit %d, %d lines:\n%s", terminal, code, len(lines), both.String())
+		case res.code != exitConfig || len(lines) != len(datasourceKeys)+1:
+			t.Errorf("terminal %v: exit %d, %d lines:\n%s", terminal, res.code, len(lines), res.both)
 		case terminal && !strings.HasPrefix(last, "lm-user-hygiene: --max-changes"):
 			t.Errorf("on a terminal the last line is %q, want the error", last)
 		case !terminal && !strings.HasPrefix(first, "lm-user-hygiene: --max-changes"):

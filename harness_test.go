@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,14 +40,17 @@ var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
 type result struct {
 	code           int
 	stdout, stderr string
+	// both is stdout and stderr in the order they were written, as one
+	// terminal shows them.
+	both string
 }
 
 // runDeps runs the program in-process with the dependencies d.
 func runDeps(t testing.TB, ctx context.Context, d deps, env []string, args ...string) result {
 	t.Helper()
-	var out, errb bytes.Buffer
-	code := runWith(ctx, args, env, &out, &errb, d)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	var out, errb, both bytes.Buffer
+	code := runWith(ctx, args, env, io.MultiWriter(&out, &both), io.MultiWriter(&errb, &both), d)
+	return result{code: code, stdout: out.String(), stderr: errb.String(), both: both.String()}
 }
 
 // runAt runs the program with its clock stopped at now.
