@@ -13,10 +13,10 @@ import (
 // --output configsource prints in plan mode with the same settings.
 func checkCommand(ctx context.Context, s *session) int {
 	runner, err := s.connect()
+	defer s.demo.Close()
 	if err != nil {
 		return s.fail(err, exitFor(err))
 	}
-	defer s.demo.Close()
 	store, err := s.remember(ctx, runner)
 	if err != nil {
 		return s.fail(err, exitFailed)

@@ -7,10 +7,10 @@ import "context"
 // applies in the demo's portal and then undoes its own run.
 func runCommand(ctx context.Context, s *session) int {
 	runner, err := s.connect()
+	defer s.demo.Close()
 	if err != nil {
 		return s.fail(err, exitFor(err))
 	}
-	defer s.demo.Close()
 	store, err := s.remember(ctx, runner)
 	if err != nil {
 		return s.fail(err, exitFailed)
