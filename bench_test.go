@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"lm-user-hygiene/hygiene"
+	"lm-user-hygiene/internal/config"
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/lm/lmfake"
 )
@@ -54,17 +55,11 @@ func buildBench(b *testing.B, pkgDir, out string) string {
 	if testing.Short() {
 		b.Skip("builds and runs the binary; skipped with -short")
 	}
-	goTool, err := exec.LookPath("go")
+	bin, err := goBuild(pkgDir, out)
 	if err != nil {
-		b.Skip("no go tool on PATH to build the binary")
+		b.Fatal(err)
 	}
-	cmd := exec.Command(goTool, "build", "-trimpath", "-ldflags", "-s -w", "-o", out, ".")
-	cmd.Dir = pkgDir
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("go build: %v\n%s", err, msg)
-	}
-	return out
+	return bin
 }
 
 // benchPortal is a fresh sample portal of n users on a loopback port. Each
@@ -387,7 +382,7 @@ func bareFetchOn(b *testing.B, p *lmfake.Portal, srv *httptest.Server, reqs []lm
 // ns/op is the binary's wall time.
 func BenchmarkRun(b *testing.B) {
 	dir := b.TempDir()
-	bin := buildBench(b, ".", filepath.Join(dir, "lm-user-hygiene"))
+	bin := testBinary(b)
 	probe := buildRSSProbe(b, dir)
 	for _, n := range benchSizes {
 		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
@@ -452,7 +447,7 @@ func BenchmarkSlowPortal(b *testing.B) {
 	})
 	b.Run(fmt.Sprintf("apply/users=%d", slowUsers), func(b *testing.B) {
 		dir := b.TempDir()
-		bin := buildBench(b, ".", filepath.Join(dir, "lm-user-hygiene"))
+		bin := testBinary(b)
 		probe := buildRSSProbe(b, dir)
 		b.ResetTimer()
 		o := runOpts{read: slowRead, write: slowWrite}
@@ -482,7 +477,7 @@ func BenchmarkSlowPortal(b *testing.B) {
 // latency, for its peak RSS and the CPU it uses.
 func BenchmarkMemory(b *testing.B) {
 	dir := b.TempDir()
-	bin := buildBench(b, ".", filepath.Join(dir, "lm-user-hygiene"))
+	bin := testBinary(b)
 	probe := buildRSSProbe(b, dir)
 	for _, n := range []int{50000, 100000} {
 		for _, plan := range []bool{true, false} {
@@ -509,7 +504,7 @@ func BenchmarkMemory(b *testing.B) {
 // and on the file the first run left (the second run), and the file's size.
 func BenchmarkState(b *testing.B) {
 	dir := b.TempDir()
-	bin := buildBench(b, ".", filepath.Join(dir, "lm-user-hygiene"))
+	bin := testBinary(b)
 	probe := buildRSSProbe(b, dir)
 	const n = 50000
 	p := benchSample(n)
@@ -561,18 +556,11 @@ func benchRunner(b *testing.B, srv *httptest.Server) (*hygiene.Runner, hygiene.P
 		"LM_ACCESS_ID=" + testAccessID,
 		"LM_ACCESS_KEY=" + testAccessKey,
 	})
-	cfg, err := loadConfig(ctx, benchArgs, env)
+	cfg, err := config.Load(ctx, benchArgs, env, time.Now())
 	if err != nil {
 		b.Fatal(err)
 	}
-	pol, err := cfg.policy()
-	if err != nil {
-		b.Fatal(err)
-	}
-	log, err := newLogger(cfg, io.Discard)
-	if err != nil {
-		b.Fatal(err)
-	}
+	pol, log := cfg.Policy, newLogger(cfg, io.Discard)
 	client, err := lm.New(lm.Config{BaseURL: cfg.BaseURL, AccessID: cfg.AccessID, AccessKey: cfg.AccessKey, Logger: log})
 	if err != nil {
 		b.Fatal(err)
@@ -607,7 +595,7 @@ func BenchmarkJob(b *testing.B) {
 // prints, to tell the binary's start-up from the machine's.
 func BenchmarkVersionStartup(b *testing.B) {
 	dir := b.TempDir()
-	bin := buildBench(b, ".", filepath.Join(dir, "lm-user-hygiene"))
+	bin := testBinary(b)
 	helloDir := filepath.Join(dir, "hello")
 	if err := os.MkdirAll(helloDir, 0o755); err != nil {
 		b.Fatal(err)

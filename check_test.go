@@ -121,7 +121,7 @@ func TestCheckExitStatus(t *testing.T) {
 			if tc.setup != nil {
 				tc.setup(p)
 			}
-			env := portalEnv(t, p)
+			env := serveEnv(t, p)
 			if tc.env != nil {
 				env = tc.env(env)
 			}
@@ -164,7 +164,7 @@ func TestCheckNeverWrites(t *testing.T) {
 	t.Run("check with --apply writes neither the portal nor a new state file", func(t *testing.T) {
 		p := goldenPortal(testNow)
 		path := filepath.Join(t.TempDir(), "state.db")
-		env := append(withoutEnv(portalEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
+		env := append(withoutEnv(serveEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
 		res := runAt(t, testNow, env, append([]string{"check", "--apply"}, goldenArgs...)...)
 		if res.code != exitAttention {
 			t.Fatalf("exit %d, want %d (the golden portal has an unmapped user)\n%s%s", res.code, exitAttention, res.stdout, res.stderr)
@@ -179,7 +179,7 @@ func TestCheckNeverWrites(t *testing.T) {
 	t.Run("check with --apply leaves an existing state file as it was", func(t *testing.T) {
 		p := goldenPortal(testNow)
 		path := filepath.Join(t.TempDir(), "state.db")
-		env := append(withoutEnv(portalEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
+		env := append(withoutEnv(serveEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
 		if res := runAt(t, testNow, env, goldenArgs...); res.code != exitOK {
 			t.Fatalf("plan run: exit %d\n%s", res.code, res.stderr)
 		}
@@ -206,7 +206,7 @@ func TestCheckNeverWrites(t *testing.T) {
 		if err := os.WriteFile(path, garbage, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		env := append(withoutEnv(portalEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
+		env := append(withoutEnv(serveEnv(t, p), "LMUH_STATE"), "LMUH_STATE="+path)
 		res := runAt(t, testNow, env, cleanArgs...)
 		if res.code != exitAttention || !strings.Contains(res.stdout, "the state file cannot be used") {
 			t.Fatalf("exit %d, want %d and the finding\n%s%s", res.code, exitAttention, res.stdout, res.stderr)
@@ -221,7 +221,7 @@ func TestCheckNeverWrites(t *testing.T) {
 // testdata/check-text.golden (the portal's loopback port masked).
 func TestCheckGolden(t *testing.T) {
 	p := goldenPortal(testNow)
-	res := runAt(t, testNow, portalEnv(t, p), append([]string{"check"}, goldenArgs...)...)
+	res := runAt(t, testNow, serveEnv(t, p), append([]string{"check"}, goldenArgs...)...)
 	if res.code != exitAttention {
 		t.Fatalf("exit %d, want %d\n%s", res.code, exitAttention, res.stderr)
 	}
@@ -233,7 +233,7 @@ func TestCheckGolden(t *testing.T) {
 // the run.
 func TestTextOutput(t *testing.T) {
 	p := goldenPortal(testNow)
-	res := runAt(t, testNow, portalEnv(t, p), append(append([]string{}, goldenArgs...), "--output", "text")...)
+	res := runAt(t, testNow, serveEnv(t, p), append(append([]string{}, goldenArgs...), "--output", "text")...)
 	if res.code != exitOK || !strings.HasPrefix(res.stdout, "PLAN run") || !strings.Contains(res.stdout, "Breaker: ") {
 		t.Errorf("exit %d, stdout:\n%s", res.code, res.stdout)
 	}

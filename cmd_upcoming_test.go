@@ -47,10 +47,7 @@ func runUpcoming(t *testing.T, at time.Time, env []string, args ...string) resul
 	t.Helper()
 	upcomingClock.Store(at.UnixNano())
 	defer upcomingClock.Store(testNow.UnixNano())
-	var out, errb bytes.Buffer
-	code := runWith(context.Background(), args, env, &out, &errb,
-		deps{now: func() time.Time { return at }, retryDelay: time.Millisecond})
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return runDeps(t, context.Background(), deps{now: func() time.Time { return at }, retryDelay: time.Millisecond}, env, args...)
 }
 
 // upcomingEntry is one user of upcoming --output json.
@@ -134,7 +131,7 @@ func sameAsPlan(t *testing.T, list []upcomingEntry, plan map[int]string, suspend
 // never changes the state file.
 func TestUpcomingIsThePlans(t *testing.T) {
 	t.Run("without state", func(t *testing.T) {
-		env := portalEnv(t, upcomingPortal(400))
+		env := serveEnv(t, upcomingPortal(400))
 		list := parseUpcoming(t, runUpcoming(t, testNow, env, append([]string{"upcoming", "--output", "json"}, upcomingArgs...)...))
 		plan, n := planUpcoming(t, runUpcoming(t, testNow, env, append([]string{"run", "--output", "json"}, upcomingArgs...)...))
 		if len(list) == 0 {
@@ -145,7 +142,7 @@ func TestUpcomingIsThePlans(t *testing.T) {
 
 	t.Run("with a state file that gave notice before", func(t *testing.T) {
 		p := upcomingPortal(400)
-		env := withoutEnv(portalEnv(t, p), "LMUH_STATE")
+		env := withoutEnv(serveEnv(t, p), "LMUH_STATE")
 		stateFile := filepath.Join(t.TempDir(), "state.db")
 		args := append([]string{"--state", stateFile}, upcomingArgs...)
 		// A plan ten days ago gave notice; the state remembers it.
@@ -177,7 +174,7 @@ func TestUpcomingIsThePlans(t *testing.T) {
 	})
 
 	t.Run("with a state file that does not exist yet: grace, and no file", func(t *testing.T) {
-		env := withoutEnv(portalEnv(t, upcomingPortal(400)), "LMUH_STATE")
+		env := withoutEnv(serveEnv(t, upcomingPortal(400)), "LMUH_STATE")
 		dir := t.TempDir()
 		missing := filepath.Join(dir, "not-yet.db")
 		list := parseUpcoming(t, runUpcoming(t, testNow, env, append([]string{"upcoming", "--output", "json", "--state", missing}, upcomingArgs...)...))
@@ -205,7 +202,7 @@ func TestUpcomingIsThePlans(t *testing.T) {
 // users with the same days, through the real client.
 func TestUpcomingOutputsAgree(t *testing.T) {
 	p := upcomingPortal(200)
-	env := portalEnv(t, p)
+	env := serveEnv(t, p)
 	run := func(out string) result {
 		res := runUpcoming(t, testNow, env, append([]string{"upcoming", "--output", out}, upcomingArgs...)...)
 		if res.code != exitOK {
@@ -259,7 +256,7 @@ func TestUpcomingUserWithoutEmail(t *testing.T) {
 			p.AddUser(lm.User{Username: "busy" + strconv.Itoa(i), Roles: []lm.Role{readonly}, LastLoginOn: testNow.Unix()})
 		}
 		p.OverrideUserField(u.ID, "email", raw)
-		res := runUpcoming(t, testNow, portalEnv(t, p), "upcoming", "--output", "discovery")
+		res := runUpcoming(t, testNow, serveEnv(t, p), "upcoming", "--output", "discovery")
 		want := strconv.Itoa(u.ID) + "##no.mail##suspended on 2026-11-11 unless active before####auto.lmuh.email=&auto.lmuh.suspend_on=2026-11-11&auto.lmuh.last_activity=2026-08-13\n"
 		if res.code != exitOK || res.stdout != want {
 			t.Errorf("email %s: exit %d\n%s\nwant\n%s\nstderr %s", raw, res.code, res.stdout, want, res.stderr)
@@ -269,7 +266,7 @@ func TestUpcomingUserWithoutEmail(t *testing.T) {
 
 // TestUpcomingNobody: nobody upcoming prints nothing (json: []), exit 0.
 func TestUpcomingNobody(t *testing.T) {
-	env := portalEnv(t, cleanPortal(testNow))
+	env := serveEnv(t, cleanPortal(testNow))
 	for _, out := range []string{"text", "json", "discovery", "batch"} {
 		res := runUpcoming(t, testNow, env, "upcoming", "--output", out)
 		want := ""
@@ -296,28 +293,28 @@ func TestUpcomingNeverAnEmptyListByAccident(t *testing.T) {
 			return []string{"LM_BASE_URL=" + srv.URL + "/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
 		}},
 		{"refused", func(t *testing.T) []string {
-			env := withoutEnv(portalEnv(t, upcomingPortal(50)), "LM_ACCESS_KEY")
+			env := withoutEnv(serveEnv(t, upcomingPortal(50)), "LM_ACCESS_KEY")
 			return append(env, "LM_ACCESS_KEY=not-the-key")
 		}},
 		{"a page that is not whole", func(t *testing.T) []string {
 			p := upcomingPortal(50)
 			p.InjectFault(lmfake.Fault{Method: http.MethodGet, Path: "/setting/admins", Truncate: true, Count: 100})
-			return portalEnv(t, p)
+			return serveEnv(t, p)
 		}},
 		{"a maintenance page", func(t *testing.T) []string {
 			p := upcomingPortal(50)
 			p.InjectFault(lmfake.Fault{Method: http.MethodGet, Path: "/setting/admins", HTML: true, Count: 100})
-			return portalEnv(t, p)
+			return serveEnv(t, p)
 		}},
 		{"over 5% unreadable", func(t *testing.T) []string {
 			p := upcomingPortal(50)
 			for _, u := range p.Users()[:5] {
 				p.OverrideUserField(u.ID, "roles", "null")
 			}
-			return portalEnv(t, p)
+			return serveEnv(t, p)
 		}},
 		{"the breaker tripped", func(t *testing.T) []string {
-			return append(portalEnv(t, upcomingPortal(50)), "LMUH_MAX_SUSPEND_PERCENT=1")
+			return append(serveEnv(t, upcomingPortal(50)), "LMUH_MAX_SUSPEND_PERCENT=1")
 		}},
 	}
 	for _, f := range failures {
@@ -342,16 +339,16 @@ func TestUpcomingNeverAnEmptyListByAccident(t *testing.T) {
 // TestUpcomingBadConfiguration: exit 2, nothing on stdout, one line saying
 // what to fix.
 func TestUpcomingBadConfiguration(t *testing.T) {
-	env := portalEnv(t, upcomingPortal(20))
+	env := serveEnv(t, upcomingPortal(20))
 	for _, tc := range []struct {
 		name string
 		env  []string
 		args []string
 		want string
 	}{
-		{"datasource is not an output of upcoming", nil, []string{"--output", "datasource"}, "upcoming prints text, json, discovery or batch"},
-		{"configsource is not an output of upcoming", nil, []string{"--output=configsource"}, "upcoming prints text, json, discovery or batch"},
-		{"nor in the environment", []string{"LMUH_OUTPUT=datasource"}, nil, "upcoming prints text, json, discovery or batch"},
+		{"datasource is not an output of upcoming", nil, []string{"--output", "datasource"}, "--output must be text, json, discovery or batch for upcoming"},
+		{"configsource is not an output of upcoming", nil, []string{"--output=configsource"}, "--output must be text, json, discovery or batch for upcoming"},
+		{"nor in the environment", []string{"LMUH_OUTPUT=datasource"}, nil, "--output must be text, json, discovery or batch for upcoming"},
 		{"a setting run refuses", nil, []string{"--inactive-days", "soon"}, "--inactive-days"},
 		{"no credentials", []string{"LM_ACCESS_ID=", "LM_ACCESS_KEY="}, nil, "no credentials"},
 		{"a past --as-of", nil, []string{"--as-of", "2026-10-01"}, "--as-of 2026-10-01 is in the past"},
@@ -384,7 +381,7 @@ func TestUpcomingBadConfiguration(t *testing.T) {
 // too; nothing is written.
 func TestUpcomingIgnoresApply(t *testing.T) {
 	p := upcomingPortal(100)
-	env := portalEnv(t, p)
+	env := serveEnv(t, p)
 	plain := runUpcoming(t, testNow, env, append([]string{"upcoming", "--output", "json"}, upcomingArgs...)...)
 	applied := runUpcoming(t, testNow, env, append([]string{"upcoming", "--output", "json", "--apply"}, upcomingArgs...)...)
 	if plain.code != exitOK || applied.code != exitOK || plain.stdout != applied.stdout {
@@ -441,17 +438,16 @@ func TestUpcomingHelp(t *testing.T) {
 // TestUpcomingStateLockedPrintsNothing: a state file another run holds past
 // the lock timeout is a list that cannot be made: nothing, exit 1.
 func TestUpcomingStateLockedPrintsNothing(t *testing.T) {
-	env := withoutEnv(portalEnv(t, upcomingPortal(50)), "LMUH_STATE")
+	env := withoutEnv(serveEnv(t, upcomingPortal(50)), "LMUH_STATE")
 	path := filepath.Join(t.TempDir(), "state.db")
 	held, health, err := state.Open(path, state.Options{})
 	if err != nil || !health.OK {
 		t.Fatalf("open: %v %s", err, health.Warning)
 	}
 	defer held.Close()
-	var out, errb bytes.Buffer
-	code := runWith(context.Background(), append([]string{"upcoming", "--state", path, "--output", "discovery"}, upcomingArgs...), env, &out, &errb,
-		deps{now: func() time.Time { return testNow }, lockTimeout: 50 * time.Millisecond})
-	if code != exitFailed || out.Len() != 0 || !strings.Contains(errb.String(), "in use by another run") {
-		t.Errorf("exit %d, stdout %q; want 1 and nothing, saying the file is in use\n%s", code, out.String(), errb.String())
+	res := runDeps(t, context.Background(), deps{now: func() time.Time { return testNow }, lockTimeout: 50 * time.Millisecond},
+		env, append([]string{"upcoming", "--state", path, "--output", "discovery"}, upcomingArgs...)...)
+	if res.code != exitFailed || res.stdout != "" || !strings.Contains(res.stderr, "in use by another run") {
+		t.Errorf("exit %d, stdout %q; want 1 and nothing, saying the file is in use\n%s", res.code, res.stdout, res.stderr)
 	}
 }

@@ -84,7 +84,7 @@ func TestEndToEnd(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			p := samplePortal(t, 2500, withGroup)
-			env := portalEnv(t, p)
+			env := serveEnv(t, p)
 			before := byID(p.Users())
 
 			groupNames := map[int]string{}
@@ -188,7 +188,7 @@ func TestEndToEnd(t *testing.T) {
 // suspends nobody, regroups nobody, creates no group, and fails.
 func TestBreakerWritesNothing(t *testing.T) {
 	p := goldenPortal(testNow)
-	res := runAt(t, testNow, portalEnv(t, p), append([]string{"--apply", "--inactive-days", "2", "--create-groups"}, goldenArgs...)...)
+	res := runAt(t, testNow, serveEnv(t, p), append([]string{"--apply", "--inactive-days", "2", "--create-groups"}, goldenArgs...)...)
 	if res.code != exitFailed {
 		t.Fatalf("exit %d, want %d", res.code, exitFailed)
 	}
@@ -208,7 +208,7 @@ func TestBreakerWritesNothing(t *testing.T) {
 // oldest inactivity goes first, and the rest are pending.
 func TestCapOldestFirst(t *testing.T) {
 	p := goldenPortal(testNow)
-	env := portalEnv(t, p)
+	env := serveEnv(t, p)
 	full := runAt(t, testNow, env, append([]string{"--output", "json"}, goldenArgs...)...)
 	planned := parseJSON(t, full.stdout)
 	total := 0
@@ -246,7 +246,7 @@ func TestCapOldestFirst(t *testing.T) {
 func TestTimeBudgetTooShortToRead(t *testing.T) {
 	p := goldenPortal(time.Now())
 	p.SetLatency(20 * time.Millisecond)
-	res := runNow(t, portalEnv(t, p), append([]string{"--apply", "--time-budget", "5ms"}, goldenArgs...)...)
+	res := runNow(t, serveEnv(t, p), append([]string{"--apply", "--time-budget", "5ms"}, goldenArgs...)...)
 	if res.code != exitFailed || !strings.Contains(res.stderr, "reading took longer than the whole --time-budget of 5ms") {
 		t.Fatalf("exit %d, want 1 and the budget named: %s", res.code, res.stderr)
 	}
@@ -258,7 +258,7 @@ func TestTimeBudgetTooShortToRead(t *testing.T) {
 // TestConfigsourceIsStable: the same portal and options give the same bytes.
 func TestConfigsourceIsStable(t *testing.T) {
 	p := samplePortal(t, 1200, true)
-	env := portalEnv(t, p)
+	env := serveEnv(t, p)
 	args := append([]string{"--output", "configsource"}, sampleArgs...)
 	first := runNow(t, env, args...)
 	second := runNow(t, env, args...)
@@ -280,7 +280,7 @@ func TestConfigsourceIsStable(t *testing.T) {
 func TestCancelStartsNoNewChange(t *testing.T) {
 	p := samplePortal(t, 2500, true)
 	p.SetLatency(5 * time.Millisecond)
-	env := portalEnv(t, p)
+	env := serveEnv(t, p)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go func() {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -70,21 +68,6 @@ func faultDays(n int) int64 { return testNow.Add(-time.Duration(n) * 24 * time.H
 // fault costs milliseconds instead of the production backoff.
 func faultDeps() deps {
 	return deps{now: func() time.Time { return testNow }, retryDelay: 2 * time.Millisecond}
-}
-
-func runDeps(t *testing.T, ctx context.Context, d deps, env []string, args ...string) result {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := runWith(ctx, args, env, &out, &errb, d)
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
-}
-
-// serveEnv serves h on loopback and returns the environment of a run against it.
-func serveEnv(t *testing.T, h http.Handler) []string {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return []string{"LM_BASE_URL=" + srv.URL + "/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
 }
 
 // faultOn serves p and injects f the first time a request matches, so a

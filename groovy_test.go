@@ -39,7 +39,7 @@ System.exit(result as int)
 func groovyEnv(t *testing.T) []string {
 	t.Helper()
 	if testing.Short() {
-		t.Skip("runs the modules under real Groovy: slow")
+		t.Skip("runs the modules under real Groovy; skipped with -short")
 	}
 	if runtime.GOOS == "windows" {
 		t.Skip("the Groovy module tests use POSIX shell stand-ins; skipped on Windows")
@@ -75,12 +75,7 @@ func newGroovyFixture(t *testing.T, users int) *groovyFixture {
 	t.Helper()
 	env := groovyEnv(t)
 	dir := t.TempDir()
-	f := &groovyFixture{dir: dir, binary: filepath.Join(dir, "lm-user-hygiene"), runner: filepath.Join(dir, "runner.groovy"), env: env}
-	build := exec.Command("go", "build", "-o", f.binary, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	f := &groovyFixture{dir: dir, binary: testBinary(t), runner: filepath.Join(dir, "runner.groovy"), env: env}
 	if err := os.WriteFile(f.runner, []byte(groovyRunner), 0o600); err != nil {
 		t.Fatal(err)
 	}

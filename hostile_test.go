@@ -197,7 +197,7 @@ func TestHostileNamesInEveryOutput(t *testing.T) {
 	for _, apply := range []bool{false, true} {
 		t.Run(map[bool]string{false: "plan", true: "apply"}[apply], func(t *testing.T) {
 			p := hostilePortal()
-			env := portalEnv(t, p)
+			env := serveEnv(t, p)
 			args := append([]string{}, hostileArgs...)
 			if apply {
 				args = append(args, "--apply")

@@ -73,9 +73,9 @@ func newLifecycle(t *testing.T, users ...lm.User) *lifecycle {
 		lc.p.AddUser(u)
 	}
 	lc.p.SetRateLimit(http.MethodPatch, 100000, time.Minute)
-	srv := httptest.NewServer(lc.p)
-	t.Cleanup(srv.Close)
-	lc.env = []string{"LM_BASE_URL=" + srv.URL + "/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey}
+	// Each run names the state file (--state), which wins over the
+	// environment's.
+	lc.env = serveEnv(t, lc.p)
 	return lc
 }
 
@@ -88,11 +88,9 @@ var lifecycleArgs = []string{"--apply", "--output", "json", "--protect-users", "
 func (lc *lifecycle) run(at time.Time, args ...string) result {
 	lc.t.Helper()
 	lc.clock.Store(at.UnixNano())
-	var out, errb bytes.Buffer
 	args = append([]string{"--state", lc.state}, args...)
-	code := runWith(context.Background(), args, lc.env, &out, &errb,
-		deps{now: func() time.Time { return at }, retryDelay: 2 * time.Millisecond, lockTimeout: lc.lockTimeout})
-	return result{code: code, stdout: out.String(), stderr: errb.String()}
+	return runDeps(lc.t, context.Background(), deps{now: func() time.Time { return at }, retryDelay: 2 * time.Millisecond, lockTimeout: lc.lockTimeout},
+		lc.env, args...)
 }
 
 // userByName finds a user of the portal.
@@ -397,10 +395,10 @@ func TestUndoEndToEnd(t *testing.T) {
 		t.Errorf("a second undo wrote %d times", lc.p.Writes()-writes)
 	}
 
-	// The datasource view of an undo: the run's keys, pending and errors.
-	ds := datasource(t, lc.run(day(0).Add(4*time.Hour), "undo", "last").stdout)
-	if ds["run_success"] != 1 || ds["dry_run"] != 1 || ds["suspend_planned"] != 0 || ds["pending"] != 0 {
-		t.Errorf("undo datasource: %v", ds)
+	// An undo counts like a run: the run's keys, pending and errors.
+	counted := parseLifecycle(t, lc.run(day(0).Add(4*time.Hour), "undo", "last", "--output", "json"))
+	if !counted.Success || counted.count("dry_run") != 1 || counted.count("suspend_planned") != 0 || counted.count("pending") != 0 {
+		t.Errorf("undo counts: %v", counted.Counts)
 	}
 
 	// The undone users count as reactivated at the undo: the next day's run
@@ -472,12 +470,11 @@ func TestHistoryCommand(t *testing.T) {
 	lc := idleTrio(t)
 	parseLifecycle(t, lc.run(day(0), append([]string{"--warn-days", "0"}, lifecycleArgs...)...))
 	// No credentials, no portal: --state PATH is all history needs.
-	var out, errb bytes.Buffer
-	code := runWith(context.Background(), []string{"history", "--state", lc.state}, nil, &out, &errb, deps{now: time.Now})
-	if code != exitOK || !strings.Contains(out.String(), "APPLIED") || !strings.Contains(out.String(), " run ") {
-		t.Errorf("history without credentials: exit %d\n%s%s", code, out.String(), errb.String())
+	res := runNow(t, nil, "history", "--state", lc.state)
+	if res.code != exitOK || !strings.Contains(res.stdout, "APPLIED") || !strings.Contains(res.stdout, " run ") {
+		t.Errorf("history without credentials: exit %d\n%s%s", res.code, res.stdout, res.stderr)
 	}
-	if strings.Contains(out.String()+errb.String(), testAccessKey) {
+	if strings.Contains(res.stdout+res.stderr, testAccessKey) {
 		t.Error("history printed the access key")
 	}
 
@@ -495,10 +492,9 @@ func TestHistoryCommand(t *testing.T) {
 		{"a file that is no state file", []string{"history", "--state", os.Args[0]}, nil, exitFailed, "cannot be read"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var out, errb bytes.Buffer
-			code := runWith(context.Background(), tc.args, tc.env, &out, &errb, deps{now: time.Now})
-			if code != tc.code || !strings.Contains(errb.String(), tc.want) || strings.Count(errb.String(), "\n") != 1 {
-				t.Errorf("exit %d, want %d with one line saying %q:\n%s", code, tc.code, tc.want, errb.String())
+			res := runNow(t, tc.env, tc.args...)
+			if res.code != tc.code || !strings.Contains(res.stderr, tc.want) || strings.Count(res.stderr, "\n") != 1 {
+				t.Errorf("exit %d, want %d with one line saying %q:\n%s", res.code, tc.code, tc.want, res.stderr)
 			}
 		})
 	}
@@ -509,10 +505,9 @@ func TestHistoryCommand(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer holder.Close()
-		var out, errb bytes.Buffer
-		code := runWith(context.Background(), []string{"history", "--state", lc.state}, nil, &out, &errb, deps{now: time.Now, lockTimeout: 100 * time.Millisecond})
-		if code != exitFailed || !strings.Contains(errb.String(), "in use by another run") {
-			t.Errorf("exit %d, want 1 saying the file is in use:\n%s", code, errb.String())
+		res := runDeps(t, context.Background(), deps{now: time.Now, lockTimeout: 100 * time.Millisecond}, nil, "history", "--state", lc.state)
+		if res.code != exitFailed || !strings.Contains(res.stderr, "in use by another run") {
+			t.Errorf("exit %d, want 1 saying the file is in use:\n%s", res.code, res.stderr)
 		}
 	})
 }
@@ -523,16 +518,8 @@ func TestHistoryCommand(t *testing.T) {
 // stays consistent, history shows the change begun, no user is half changed,
 // the next run completes the rest, and undo puts back what the killed run did.
 func TestLifecycleKilledWhileApplying(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary")
-	}
+	bin := testBinary(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "lm-user-hygiene")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 
 	// The binary runs on the real clock.
 	now := time.Now()
@@ -627,10 +614,9 @@ func TestLifecycleKilledWhileApplying(t *testing.T) {
 	}
 
 	// history (in-process, no credentials) shows the killed run's begun changes.
-	var out, errb bytes.Buffer
-	if code := runWith(context.Background(), []string{"history", "--state", stateFile}, nil, &out, &errb, deps{now: time.Now}); code != exitOK ||
-		!strings.Contains(out.String(), killed.ID) || !strings.Contains(out.String(), "stopped with") {
-		t.Errorf("history exit %d:\n%s%s", code, out.String(), errb.String())
+	if res := runNow(t, nil, "history", "--state", stateFile); res.code != exitOK ||
+		!strings.Contains(res.stdout, killed.ID) || !strings.Contains(res.stdout, "stopped with") {
+		t.Errorf("history exit %d:\n%s%s", res.code, res.stdout, res.stderr)
 	}
 
 	// The next run completes the rest.

@@ -5,10 +5,6 @@ import (
 	"runtime/debug"
 )
 
-// usersRead is told how many users a run read (hygiene.Runner.UsersRead):
-// main sets it to limitMemory; in tests, which run in-process, it is nil.
-var usersRead func(n int, withState bool)
-
 // Memory limit of a run, by the users it read: the
 // live heap after planning is about 660 bytes a user plus 3 MB; a soft limit
 // a third above it keeps the collector from letting the heap double

@@ -29,7 +29,7 @@ type Portal interface {
 
 var _ Portal = (*lm.Client)(nil)
 
-// Command is which steps a run takes.
+// Command is a command of the tool; for a run's policy, which steps it takes.
 type Command string
 
 const (
@@ -38,7 +38,20 @@ const (
 	CommandAssign  Command = "assign"
 	// CommandUndo puts the users an earlier run changed back (Runner.Undo).
 	CommandUndo Command = "undo"
+	// CommandCheck plans both steps and judges what needs attention
+	// (Check); it never writes. Its policy is CommandRun's.
+	CommandCheck Command = "check"
+	// CommandHistory lists the runs the journal holds; it reads no portal.
+	CommandHistory Command = "history"
+	// CommandUpcoming lists the users the suspend step's plan calls
+	// upcoming (Report.UpcomingUsers); it never writes. Its policy is
+	// CommandSuspend's.
+	CommandUpcoming Command = "upcoming"
 )
+
+// NeverWrites reports whether the command writes neither the portal nor
+// the state file, whatever --apply says.
+func (c Command) NeverWrites() bool { return c == CommandCheck || c == CommandUpcoming }
 
 // Policy is the validated configuration of a run.
 type Policy struct {
@@ -247,7 +260,9 @@ func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
 // makes them: suspensions (oldest activity first), moves, regroups. It also
 // checks the settings that name something in the portal.
 func (rn *Runner) plan(r *Report) {
-	p := &r.Policy
+	// The run's own facts (state present, the cutoff) go to the planners in
+	// a copy: the report keeps the policy as it was given.
+	p := r.Policy
 	clock := suspend.Clock{Now: r.Started, Today: r.Started}
 	if !p.AsOf.IsZero() {
 		clock.Now = p.AsOf
@@ -297,8 +312,8 @@ func (rn *Runner) plan(r *Report) {
 			}
 		}
 	}
-	if r.Policy.runsAssign() {
-		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, r.Policy.Assign, exclude)
+	if p.runsAssign() {
+		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, p.Assign, exclude)
 		r.AssignPlan = &ap
 		for i := range ap.Decisions {
 			d := &ap.Decisions[i]

@@ -11,7 +11,8 @@ import (
 	"lm-user-hygiene/hygiene"
 )
 
-// Format is an output format of the run.
+// Format is an output format; which command takes which is the command's
+// (internal/config).
 type Format string
 
 const (
@@ -20,6 +21,12 @@ const (
 	FormatJSON         Format = "json"
 	// FormatText is the report a person reads before turning on --apply.
 	FormatText Format = "text"
+	// FormatDiscovery is upcoming's Active Discovery lines: one instance of
+	// the upcoming-users DataSource per user.
+	FormatDiscovery Format = "discovery"
+	// FormatBatch is upcoming's BATCHSCRIPT collection of those instances:
+	// days_left and idle_days per user.
+	FormatBatch Format = "batch"
 )
 
 // Write prints the report in the format to w.

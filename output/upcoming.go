@@ -14,26 +14,6 @@ import (
 	"lm-user-hygiene/hygiene"
 )
 
-// UpcomingFormat is an output of the upcoming command.
-type UpcomingFormat string
-
-// The outputs of the upcoming command, the default first.
-const (
-	// UpcomingText is a table a person reads.
-	UpcomingText UpcomingFormat = "text"
-	// UpcomingJSON is an array of the users, sorted by id.
-	UpcomingJSON UpcomingFormat = "json"
-	// UpcomingDiscovery is one Active Discovery line per user: the
-	// instances of the upcoming-users DataSource.
-	UpcomingDiscovery UpcomingFormat = "discovery"
-	// UpcomingBatch is the BATCHSCRIPT collection of those instances:
-	// days_left and idle_days per user.
-	UpcomingBatch UpcomingFormat = "batch"
-)
-
-// UpcomingFormats are the outputs upcoming takes, the default first.
-var UpcomingFormats = []UpcomingFormat{UpcomingText, UpcomingJSON, UpcomingDiscovery, UpcomingBatch}
-
 // upcomingDay is how the upcoming outputs write a day.
 const upcomingDay = "2006-01-02"
 
@@ -44,17 +24,17 @@ const upcomingAliasRunes = 255
 // WriteUpcoming prints the upcoming users in the format. It is only ever
 // given the list of a plan of the whole portal: a failure prints nothing,
 // and an empty list prints nothing (json: []).
-func WriteUpcoming(w io.Writer, f UpcomingFormat, users []hygiene.Upcoming) error {
+func WriteUpcoming(w io.Writer, f Format, users []hygiene.Upcoming) error {
 	var err error
 	switch f {
-	case UpcomingJSON:
-		err = writeUpcomingJSON(w, users)
-	case UpcomingDiscovery:
-		err = writeUpcomingDiscovery(w, users)
-	case UpcomingBatch:
-		err = writeUpcomingBatch(w, users)
-	case UpcomingText:
-		err = writeUpcomingText(w, users)
+	case FormatJSON:
+		err = writeFormatJSON(w, users)
+	case FormatDiscovery:
+		err = writeFormatDiscovery(w, users)
+	case FormatBatch:
+		err = writeFormatBatch(w, users)
+	case FormatText:
+		err = writeFormatText(w, users)
 	default:
 		return fmt.Errorf("upcoming has no output %q", f)
 	}
@@ -90,7 +70,7 @@ type upcomingJSONUser struct {
 	Reason       string `json:"reason"`
 }
 
-func writeUpcomingJSON(w io.Writer, users []hygiene.Upcoming) error {
+func writeFormatJSON(w io.Writer, users []hygiene.Upcoming) error {
 	out := make([]upcomingJSONUser, 0, len(users))
 	for _, u := range byUpcomingID(users) {
 		out = append(out, upcomingJSONUser{ID: u.ID, Username: u.Username, Email: u.Email,
@@ -103,13 +83,13 @@ func writeUpcomingJSON(w io.Writer, users []hygiene.Upcoming) error {
 	return enc.Encode(out)
 }
 
-// writeUpcomingDiscovery prints one instance per user:
+// writeFormatDiscovery prints one instance per user:
 //
 //	<id>##<username>##suspended on <day> unless active before####auto.lmuh.email=<email>&auto.lmuh.suspend_on=<day>&auto.lmuh.last_activity=<day or never>
 //
 // The id (digits) is the wildvalue: it has none of the characters a
 // wildvalue may not hold, and it stays when a user is renamed.
-func writeUpcomingDiscovery(w io.Writer, users []hygiene.Upcoming) error {
+func writeFormatDiscovery(w io.Writer, users []hygiene.Upcoming) error {
 	var b strings.Builder
 	for _, u := range byUpcomingID(users) {
 		on := u.SuspendOn.UTC().Format(upcomingDay)
@@ -163,7 +143,7 @@ func upcomingCut(s string, n int) string {
 	return s
 }
 
-func writeUpcomingBatch(w io.Writer, users []hygiene.Upcoming) error {
+func writeFormatBatch(w io.Writer, users []hygiene.Upcoming) error {
 	var b strings.Builder
 	for _, u := range byUpcomingID(users) {
 		fmt.Fprintf(&b, "%d.days_left=%d\n%d.idle_days=%d\n", u.ID, u.DaysLeft, u.ID, u.IdleDays)
@@ -172,9 +152,9 @@ func writeUpcomingBatch(w io.Writer, users []hygiene.Upcoming) error {
 	return err
 }
 
-// writeUpcomingText prints a table a person reads, soonest suspension
+// writeFormatText prints a table a person reads, soonest suspension
 // first; nothing when nobody is upcoming.
-func writeUpcomingText(w io.Writer, users []hygiene.Upcoming) error {
+func writeFormatText(w io.Writer, users []hygiene.Upcoming) error {
 	if len(users) == 0 {
 		return nil
 	}

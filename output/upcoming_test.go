@@ -71,7 +71,7 @@ func upcomingSample() []hygiene.Upcoming {
 	}
 }
 
-func writeUpcoming(t *testing.T, f UpcomingFormat, users []hygiene.Upcoming) string {
+func writeUpcoming(t *testing.T, f Format, users []hygiene.Upcoming) string {
 	t.Helper()
 	var b bytes.Buffer
 	if err := WriteUpcoming(&b, f, users); err != nil {
@@ -83,7 +83,7 @@ func writeUpcoming(t *testing.T, f UpcomingFormat, users []hygiene.Upcoming) str
 // TestUpcomingGolden compares each output of three upcoming users with
 // testdata/upcoming-*.golden.
 func TestUpcomingGolden(t *testing.T) {
-	for _, f := range UpcomingFormats {
+	for _, f := range []Format{FormatText, FormatJSON, FormatDiscovery, FormatBatch} {
 		t.Run(string(f), func(t *testing.T) {
 			checkUpcomingGolden(t, "upcoming-"+string(f), writeUpcoming(t, f, upcomingSample()))
 		})
@@ -91,9 +91,9 @@ func TestUpcomingGolden(t *testing.T) {
 }
 
 func TestUpcomingNobody(t *testing.T) {
-	for _, f := range UpcomingFormats {
+	for _, f := range []Format{FormatText, FormatJSON, FormatDiscovery, FormatBatch} {
 		want := ""
-		if f == UpcomingJSON {
+		if f == FormatJSON {
 			want = "[]\n"
 		}
 		for _, users := range [][]hygiene.Upcoming{nil, {}} {
@@ -106,7 +106,7 @@ func TestUpcomingNobody(t *testing.T) {
 
 func TestUpcomingOutputsAreSortedByIDAsANumber(t *testing.T) {
 	users := []hygiene.Upcoming{{ID: 100, Username: "c"}, {ID: 9, Username: "a"}, {ID: 20, Username: "b"}}
-	for _, f := range []UpcomingFormat{UpcomingDiscovery, UpcomingBatch} {
+	for _, f := range []Format{FormatDiscovery, FormatBatch} {
 		var ids []string
 		for _, line := range strings.Split(strings.TrimSuffix(writeUpcoming(t, f, users), "\n"), "\n") {
 			id, _, _ := strings.Cut(strings.Split(line, "##")[0], ".")
@@ -119,7 +119,7 @@ func TestUpcomingOutputsAreSortedByIDAsANumber(t *testing.T) {
 		}
 	}
 	var got []struct{ ID int }
-	if err := json.Unmarshal([]byte(writeUpcoming(t, UpcomingJSON, users)), &got); err != nil {
+	if err := json.Unmarshal([]byte(writeUpcoming(t, FormatJSON, users)), &got); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 3 || got[0].ID != 9 || got[1].ID != 20 || got[2].ID != 100 {
@@ -174,7 +174,7 @@ func TestUpcomingDiscoveryCharacterRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			out := writeUpcoming(t, UpcomingDiscovery, []hygiene.Upcoming{{ID: 5, Username: tc.username, Email: tc.email,
+			out := writeUpcoming(t, FormatDiscovery, []hygiene.Upcoming{{ID: 5, Username: tc.username, Email: tc.email,
 				SuspendOn: upcomingDate("2026-11-05")}})
 			if strings.Count(out, "\n") != 1 || !strings.HasSuffix(out, "\n") {
 				t.Fatalf("not one line: %q", out)
@@ -195,7 +195,7 @@ func TestUpcomingDiscoveryCharacterRules(t *testing.T) {
 }
 
 func TestUpcomingBatchLines(t *testing.T) {
-	got := writeUpcoming(t, UpcomingBatch, []hygiene.Upcoming{{ID: 12, DaysLeft: 0, IdleDays: 90}, {ID: 3, DaysLeft: 7, IdleDays: 83}})
+	got := writeUpcoming(t, FormatBatch, []hygiene.Upcoming{{ID: 12, DaysLeft: 0, IdleDays: 90}, {ID: 3, DaysLeft: 7, IdleDays: 83}})
 	want := "3.days_left=7\n3.idle_days=83\n12.days_left=0\n12.idle_days=90\n"
 	if got != want {
 		t.Errorf("batch\n%s\nwant\n%s", got, want)
@@ -203,7 +203,7 @@ func TestUpcomingBatchLines(t *testing.T) {
 }
 
 func TestUpcomingTextKeepsEachUserOnItsLine(t *testing.T) {
-	out := writeUpcoming(t, UpcomingText, upcomingSample())
+	out := writeUpcoming(t, FormatText, upcomingSample())
 	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 	if len(lines) != 3+len(upcomingSample()) {
 		t.Fatalf("%d lines, want a title, a hint, a header and one per user:\n%s", len(lines), out)

@@ -24,7 +24,7 @@ func TestPendingChangesAreSummarised(t *testing.T) {
 			p := samplePortal(t, 200, true)
 			args := append([]string{"--role-groups", "netops=Network Operations;readonly=Viewers;manager=Managers",
 				"--protect-users", "breakglass*"}, tc.args...)
-			res := runNow(t, portalEnv(t, p), args...)
+			res := runNow(t, serveEnv(t, p), args...)
 			if res.code != exitOK {
 				t.Fatalf("exit %d: %s", res.code, res.stderr)
 			}

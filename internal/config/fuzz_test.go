@@ -1,9 +1,8 @@
-package main
+package config
 
 import (
 	"context"
 	"errors"
-	"io"
 	"strings"
 	"testing"
 )
@@ -65,19 +64,13 @@ func FuzzLoadConfig(f *testing.F) {
 			args = append(secretArgs, args...)
 		}
 
-		cfg, err := loadConfig(context.Background(), args, env)
-		if err == nil && !cfg.Help && !cfg.Version {
-			_, err = cfg.policy()
-			if err == nil {
-				_, err = newLogger(cfg, io.Discard)
-			}
-		}
+		_, err := Load(context.Background(), args, env, testNow)
 		if err == nil {
 			return
 		}
-		var ue *usageError
+		var ue *UsageError
 		if !errors.As(err, &ue) {
-			t.Fatalf("error %q is %T, not a *usageError (exit status 2)", err, err)
+			t.Fatalf("error %q is %T, not a *UsageError (exit status 2)", err, err)
 		}
 		msg := err.Error()
 		if strings.ContainsAny(msg, "\r\n") {
@@ -106,8 +99,8 @@ func fuzzEnv(raw string) map[string]string {
 			continue
 		}
 		for _, s := range settings {
-			if s.env == "LM_"+k || s.env == "LMUH_"+k {
-				k = s.env
+			if s.Env == "LM_"+k || s.Env == "LMUH_"+k {
+				k = s.Env
 				break
 			}
 		}

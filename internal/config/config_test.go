@@ -1,9 +1,8 @@
-package main
+package config
 
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"time"
 
 	"lm-user-hygiene/hygiene"
+	"lm-user-hygiene/output"
 )
 
 // validEnv is a minimal good configuration.
@@ -35,13 +35,21 @@ func withEnv(extra map[string]string) map[string]string {
 	return m
 }
 
+const (
+	testAccessID  = "T3stAcc3ssId0000"
+	testAccessKey = "s3cr3t-K3y-that-must-never-be-printed=="
+)
+
+// testNow is the clock of the tests.
+var testNow = time.Date(2026, 11, 1, 12, 0, 0, 0, time.UTC)
+
+func loadConfig(ctx context.Context, args []string, env map[string]string) (*Config, error) {
+	return Load(ctx, args, env, testNow)
+}
+
 func loadPolicy(args []string, env map[string]string) (*Config, hygiene.Policy, error) {
 	cfg, err := loadConfig(context.Background(), args, env)
-	if err != nil {
-		return cfg, hygiene.Policy{}, err
-	}
-	p, err := cfg.policy()
-	return cfg, p, err
+	return cfg, cfg.Policy, err
 }
 
 func TestConfigSources(t *testing.T) {
@@ -52,7 +60,7 @@ func TestConfigSources(t *testing.T) {
 		check func(t *testing.T, c *Config, p hygiene.Policy)
 	}{
 		{"defaults are the safe choice", nil, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if p.Apply || string(p.Command) != cmdRun || c.Output != outDatasource || p.MaxChanges != 50 || p.TimeBudget != 90*time.Second ||
+			if p.Apply || p.Command != hygiene.CommandRun || c.Output != output.FormatDatasource || p.MaxChanges != 50 || p.TimeBudget != 90*time.Second ||
 				p.Suspend.InactiveDays != 90 || p.Suspend.Activity != "any" || p.Suspend.SuspendedGroup != "Suspended" ||
 				p.Suspend.MinAdmins != 1 || p.Suspend.NeverLoggedIn != "first-seen" || p.Suspend.WarnDays != 14 || p.Suspend.MaxSuspendPercent != 20 ||
 				p.Suspend.IncludeAPIUsers || p.Assign.Scope != "sso" || p.Assign.UngroupedGroup != "Ungrouped" || p.Assign.CreateGroups {
@@ -65,7 +73,7 @@ func TestConfigSources(t *testing.T) {
 				t.Errorf("state %q, warn days %d, never logged in %q, as of %q, sso created by %q",
 					c.State, c.WarnDays, c.NeverLoggedInMode, c.AsOf, c.SSOCreatedBy)
 			}
-			if _, ok := c.asOf(); ok || c.ssoCreatedByRegexp() != nil || len(c.unsetByToken()) != 0 {
+			if !p.AsOf.IsZero() || p.Assign.SSOCreatedBy != nil || len(c.UnsetByToken()) != 0 {
 				t.Error("an unset --as-of, --sso-created-by or token reads as set")
 			}
 		}},
@@ -76,11 +84,11 @@ func TestConfigSources(t *testing.T) {
 		}},
 		{"the new settings from the environment", nil, map[string]string{"LMUH_STATE": "off", "LMUH_WARN_DAYS": "0",
 			"LMUH_AS_OF": "2999-12-31", "LMUH_SSO_CREATED_BY": "(?i)okta"}, func(t *testing.T, c *Config, p hygiene.Policy) {
-			at, ok := c.asOf()
-			if c.State != "off" || c.WarnDays != 0 || !ok || !at.Equal(time.Date(2999, 12, 31, 23, 59, 59, 999999999, time.UTC)) {
-				t.Errorf("state %q, warn days %d, as of %v %v", c.State, c.WarnDays, at, ok)
+			at := p.AsOf
+			if c.State != "off" || c.WarnDays != 0 || !at.Equal(time.Date(2999, 12, 31, 23, 59, 59, 999999999, time.UTC)) {
+				t.Errorf("state %q, warn days %d, as of %v", c.State, c.WarnDays, at)
 			}
-			if re := c.ssoCreatedByRegexp(); re == nil || !re.MatchString("Okta SAML") || re.MatchString("ann@acme.com") {
+			if re := p.Assign.SSOCreatedBy; re == nil || !re.MatchString("Okta SAML") || re.MatchString("ann@acme.com") {
 				t.Errorf("sso created by %v", re)
 			}
 		}},
@@ -95,12 +103,12 @@ func TestConfigSources(t *testing.T) {
 			}
 		}},
 		{"check, history and undo are commands", []string{"check"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if c.Command != cmdCheck {
+			if c.Command != hygiene.CommandCheck {
 				t.Errorf("command %q", c.Command)
 			}
 		}},
 		{"undo takes the run that follows it", []string{"undo", "--apply", "last"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if c.Command != cmdUndo || c.UndoRun != "last" || !c.Apply {
+			if c.Command != hygiene.CommandUndo || c.UndoRun != "last" || !c.Apply {
 				t.Errorf("command %q run %q apply %v", c.Command, c.UndoRun, c.Apply)
 			}
 		}},
@@ -129,12 +137,12 @@ func TestConfigSources(t *testing.T) {
 			}
 		}},
 		{"the command may follow the flags", []string{"--apply", "assign", "--output", "json"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if string(p.Command) != cmdAssign || c.Output != outJSON || !p.Apply {
+			if p.Command != hygiene.CommandAssign || c.Output != output.FormatJSON || !p.Apply {
 				t.Errorf("command %q output %q", string(p.Command), c.Output)
 			}
 		}},
 		{"single-dash flags work too", []string{"-output=configsource", "suspend"}, nil, func(t *testing.T, c *Config, p hygiene.Policy) {
-			if string(p.Command) != cmdSuspend || c.Output != outConfigsource {
+			if p.Command != hygiene.CommandSuspend || c.Output != output.FormatConfigsource {
 				t.Errorf("command %q output %q", string(p.Command), c.Output)
 			}
 		}},
@@ -177,7 +185,7 @@ func TestConfigErrors(t *testing.T) {
 		{"a bad variable names its flag", nil, map[string]string{"LMUH_APPLY": "yes please"}, `--apply (LMUH_APPLY): "yes please" is not true or false`},
 		{"a bad duration", []string{"--time-budget", "soon"}, nil, "is not a duration"},
 		{"a zero time budget", []string{"--time-budget", "0s"}, nil, "--time-budget must be more than 0"},
-		{"an unknown output", []string{"--output", "xml"}, nil, "--output must be datasource, configsource, json or text, not \"xml\""},
+		{"an unknown output", []string{"--output", "xml"}, nil, "--output must be datasource, configsource, json or text for run, not \"xml\""},
 		{"an empty output is bad, not set", nil, map[string]string{"LMUH_OUTPUT": ""}, "--output must be"},
 		{"an empty suspended group is bad, not set", []string{"--suspended-group", " "}, nil, "--suspended-group"},
 		{"a negative cap", []string{"--max-changes", "-1"}, nil, "--max-changes must be 0 or more"},
@@ -191,10 +199,10 @@ func TestConfigErrors(t *testing.T) {
 		{"an unreplaced account token is no account", []string{"--account", "##LMACCOUNT##"}, map[string]string{"LM_ACCOUNT": "<unset>"}, "no portal: set --account"},
 		{"an unreplaced key token is no key", nil, map[string]string{"LM_ACCESS_KEY": "##LMACCESS.KEY##"}, "needs both --access-id"},
 		{"an empty state", []string{"--state="}, map[string]string{"LMUH_STATE": " "}, "--state must be auto, off or the path"},
-		{"a negative warning", []string{"--warn-days", "-1"}, nil, "--warn-days must be 0 (no warning) or more, not -1"},
+		{"a negative warning", []string{"--warn-days", "-1"}, nil, "--warn-days must be 0 (off) or more"},
 		{"a warning as long as the inactivity", []string{"--warn-days", "30", "--inactive-days", "30"}, nil, "--warn-days (30) must be less than --inactive-days (30)"},
 		{"a warning from the environment as long as the inactivity", []string{"--inactive-days", "7"}, map[string]string{"LMUH_WARN_DAYS": "7"}, "--warn-days (7) must be less than --inactive-days (7)"},
-		{"a never-logged-in policy that is none", []string{"--never-logged-in", "keep"}, nil, `--never-logged-in must be first-seen, skip or suspend, not "keep"`},
+		{"a never-logged-in policy that is none", []string{"--never-logged-in", "keep"}, nil, `--never-logged-in must be "first-seen", "skip" or "suspend", not "keep"`},
 		{"a day that is not YYYY-MM-DD", []string{"--as-of", "31/12/2030"}, nil, `--as-of must be a day written YYYY-MM-DD, such as 2030-12-31, not "31/12/2030"`},
 		{"a day that does not exist", nil, map[string]string{"LMUH_AS_OF": "2030-02-30"}, "--as-of must be a day"},
 		{"as of a day and apply", []string{"--as-of=2999-01-01", "--apply"}, nil, "--as-of only plans: leave out --apply"},
@@ -221,11 +229,8 @@ func TestConfigErrors(t *testing.T) {
 		{"a bad log format", []string{"--log-format", "xml"}, nil, "--log-format must be text or json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, _, err := loadPolicy(tc.args, withEnv(tc.env))
-			if err == nil && cfg != nil {
-				_, err = newLogger(cfg, &strings.Builder{})
-			}
-			var ue *usageError
+			_, _, err := loadPolicy(tc.args, withEnv(tc.env))
+			var ue *UsageError
 			if !errors.As(err, &ue) {
 				t.Fatalf("error %v (%T), want a usage error", err, err)
 			}
@@ -237,80 +242,6 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("message is not one secret-free line: %q", msg)
 			}
 		})
-	}
-}
-
-// TestBadConfigExitsTwo: bad configuration exits 2 with one line on stderr
-// and the datasource lines on stdout.
-func TestBadConfigExitsTwo(t *testing.T) {
-	res := runNow(t, []string{"LM_ACCOUNT=acme"}, "--max-changes", "lots")
-	if res.code != exitConfig {
-		t.Fatalf("exit %d, want %d", res.code, exitConfig)
-	}
-	if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 || !strings.HasPrefix(lines[0], "lm-user-hygiene: --max-changes") {
-		t.Errorf("stderr is not one line naming the flag: %q", res.stderr)
-	}
-	if ds := datasource(t, res.stdout); ds["run_success"] != 0 {
-		t.Errorf("run_success=%d", ds["run_success"])
-	}
-}
-
-// TestHelpListsEverySetting keeps --help and the Config struct in step.
-func TestHelpListsEverySetting(t *testing.T) {
-	res := runNow(t, nil, "--help")
-	if res.code != exitOK {
-		t.Fatalf("exit %d", res.code)
-	}
-	for _, s := range settings {
-		if !strings.Contains(res.stdout, "--"+s.flag) || !strings.Contains(res.stdout, s.env) {
-			t.Errorf("--help lacks --%s / %s", s.flag, s.env)
-		}
-	}
-}
-
-// TestReadmeListsEverySetting keeps the settings reference true: each
-// setting has a row in docs/settings.md's table, naming its flag and its
-// variable, with the default the binary has.
-func TestReadmeListsEverySetting(t *testing.T) {
-	readme, err := os.ReadFile(filepath.Join("docs", "settings.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, section, ok := strings.Cut(string(readme), "# Settings\n")
-	if !ok {
-		t.Fatal("docs/settings.md has no \"# Settings\" title")
-	}
-	section, _, _ = strings.Cut(section, "\n## ")
-	type row struct{ flags, vars, def string }
-	var rows []row
-	for line := range strings.Lines(section) {
-		cells := strings.Split(strings.TrimSpace(line), "|")
-		// | flag | variable | default | meaning |
-		if len(cells) < 6 || !strings.HasPrefix(strings.TrimSpace(cells[1]), "`--") {
-			continue
-		}
-		rows = append(rows, row{cells[1], cells[2], strings.Trim(strings.TrimSpace(cells[3]), "`")})
-	}
-	if len(rows) == 0 {
-		t.Fatal("no settings table in docs/settings.md")
-	}
-	for _, s := range settings {
-		i := slices.IndexFunc(rows, func(r row) bool { return strings.Contains(r.flags, "`--"+s.flag+"`") })
-		switch {
-		case i < 0:
-			t.Errorf("docs/settings.md's table has no row for --%s (%s, default %q)", s.flag, s.env, s.def)
-		case !strings.Contains(rows[i].vars, "`"+s.env+"`"):
-			t.Errorf("docs/settings.md's row for --%s does not name %s", s.flag, s.env)
-		case rows[i].def != s.def:
-			t.Errorf("docs/settings.md's row for --%s gives the default %q, the binary has %q", s.flag, rows[i].def, s.def)
-		}
-	}
-}
-
-func TestVersion(t *testing.T) {
-	res := runNow(t, nil, "--version")
-	if res.code != exitOK || res.stdout != "lm-user-hygiene "+version+"\n" {
-		t.Errorf("exit %d, stdout %q", res.code, res.stdout)
 	}
 }
 
@@ -330,7 +261,7 @@ func TestUnsetPropertyMeansUnset(t *testing.T) {
 			func(c *Config) bool { return c.SuspendedGroup == "Suspended" && c.WarnDays == 14 }, []string{"warn-days", "suspended-group"}},
 		{"an empty flag value", []string{"--suspended-group=", "--warn-days=", "--apply=", "--output=", "--state="}, nil,
 			func(c *Config) bool {
-				return c.SuspendedGroup == "Suspended" && c.WarnDays == 14 && !c.Apply && c.Output == outDatasource && c.State == "auto"
+				return c.SuspendedGroup == "Suspended" && c.WarnDays == 14 && !c.Apply && c.Output == output.FormatDatasource && c.State == "auto"
 			}, nil},
 		{"an unreplaced token in the environment", nil, map[string]string{"LMUH_PROTECT_USERS": "##lmuh.protect-users##", "LMUH_APPLY": "##lmuh.apply##"},
 			func(c *Config) bool { return c.ProtectUsers == "" && !c.Apply }, []string{"apply", "protect-users"}},
@@ -347,7 +278,7 @@ func TestUnsetPropertyMeansUnset(t *testing.T) {
 			if !tc.check(cfg) {
 				t.Errorf("config %+v", cfg)
 			}
-			got := cfg.unsetByToken()
+			got := cfg.UnsetByToken()
 			slices.Sort(got)
 			if want := slices.Sorted(slices.Values(tc.wantUnset)); !slices.Equal(got, want) {
 				t.Errorf("unset by token %v, want %v", got, want)
@@ -377,19 +308,19 @@ func TestValueSplitAtSpacesIsJoined(t *testing.T) {
 	a, b := read(whole), read(split)
 	for _, c := range []*Config{a, b} {
 		if c.RoleGroups != "netops=Network Operations;readonly=Viewers" || c.ProtectUsers != "break glass,ops*" ||
-			c.State != "C:\\Program Files\\lmuh\\acme.db" || c.SSOCreatedBy != "(?i)single sign on" || c.Command != cmdRun || c.Apply {
+			c.State != "C:\\Program Files\\lmuh\\acme.db" || c.SSOCreatedBy != "(?i)single sign on" || c.Command != hygiene.CommandRun || c.Apply {
 			t.Errorf("read %+v", c)
 		}
 	}
 	t.Run("a command word inside a value after the command is part of the value", func(t *testing.T) {
 		c := read([]string{"run", "--role-groups=qa=Release", "check", "team"})
-		if c.Command != cmdRun || c.RoleGroups != "qa=Release check team" {
+		if c.Command != hygiene.CommandRun || c.RoleGroups != "qa=Release check team" {
 			t.Errorf("command %q role groups %q", c.Command, c.RoleGroups)
 		}
 	})
 	t.Run("before any command a command word is the command", func(t *testing.T) {
 		c := read([]string{"--protect-users=ann", "check"})
-		if c.Command != cmdCheck || c.ProtectUsers != "ann" {
+		if c.Command != hygiene.CommandCheck || c.ProtectUsers != "ann" {
 			t.Errorf("command %q protect users %q", c.Command, c.ProtectUsers)
 		}
 	})
@@ -402,16 +333,18 @@ func TestOutputIsKnownWhenConfigIsBad(t *testing.T) {
 		name string
 		args []string
 		env  map[string]string
-		want string
+		want output.Format
 	}{
-		{"a malformed flag before --output", []string{"---access-key=K", "--output=json"}, nil, outJSON},
-		{"an unknown flag after --output", []string{"--output", "json", "--aply"}, nil, outJSON},
-		{"a bad value", []string{"--output=json", "--max-changes=many"}, nil, outJSON},
-		{"a bad new setting", []string{"--warn-days=-1"}, map[string]string{"LMUH_OUTPUT": "json"}, outJSON},
-		{"a flag wins over its variable", []string{"--output=configsource", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, outConfigsource},
-		{"an unset token is no output", []string{"--output=##lmuh.output##", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, outJSON},
-		{"no output asked for", []string{"--aply"}, nil, outDatasource},
-		{"a bad output is the default", []string{"--output=xml"}, nil, outDatasource},
+		{"a malformed flag before --output", []string{"---access-key=K", "--output=json"}, nil, output.FormatJSON},
+		{"an unknown flag after --output", []string{"--output", "json", "--aply"}, nil, output.FormatJSON},
+		{"a bad value", []string{"--output=json", "--max-changes=many"}, nil, output.FormatJSON},
+		{"a bad new setting", []string{"--warn-days=-1"}, map[string]string{"LMUH_OUTPUT": "json"}, output.FormatJSON},
+		{"a flag wins over its variable", []string{"--output=configsource", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, output.FormatConfigsource},
+		{"an unset token is no output", []string{"--output=##lmuh.output##", "--aply"}, map[string]string{"LMUH_OUTPUT": "json"}, output.FormatJSON},
+		{"no output asked for", []string{"--aply"}, nil, output.FormatDatasource},
+		{"a bad output is the default", []string{"--output=xml"}, nil, output.FormatDatasource},
+		{"the default is the command's", []string{"check", "--aply"}, nil, output.FormatText},
+		{"an output the command does not take is its default", []string{"history", "--output=datasource"}, nil, output.FormatText},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg, err := loadConfig(context.Background(), tc.args, withEnv(tc.env))
@@ -422,32 +355,6 @@ func TestOutputIsKnownWhenConfigIsBad(t *testing.T) {
 				t.Fatalf("config %+v, want output %q", cfg, tc.want)
 			}
 		})
-	}
-}
-
-// TestMalformedFlagsNeverEchoTheKey runs the program: neither stderr nor
-// stdout (datasource or json) may carry a key given with a malformed flag.
-func TestMalformedFlagsNeverEchoTheKey(t *testing.T) {
-	for _, args := range [][]string{
-		{"---access-key=" + testAccessKey},
-		{"----access-key", testAccessKey},
-		{"--output=json", "---access-key=" + testAccessKey},
-		{"---bearer-token=" + testAccessKey, "--output", "json"},
-		{"--=" + testAccessKey},
-		{"--help=" + testAccessKey},
-	} {
-		res := runNow(t, []string{"LM_ACCOUNT=acme"}, args...)
-		if res.code != exitConfig {
-			t.Errorf("%q: exit %d", args[0], res.code)
-		}
-		if strings.Contains(res.stdout+res.stderr, testAccessKey) || strings.Contains(res.stdout+res.stderr, testAccessKey[:12]) {
-			t.Errorf("%q: the key is in the output:\nstdout %s\nstderr %s", args[0], res.stdout, res.stderr)
-		}
-		if slices.Contains(args, "json") || slices.Contains(args, "--output=json") {
-			if !strings.HasPrefix(strings.TrimSpace(res.stdout), "{") {
-				t.Errorf("%q: asked for json, stdout %q", args[0], res.stdout)
-			}
-		}
 	}
 }
 
@@ -463,17 +370,13 @@ func TestSecretValues(t *testing.T) {
 		{[]string{"--", "--access-key=F"}, nil},
 		{[]string{"access-key=G", "--access-key="}, nil},
 	} {
-		if got := secretValues(tc.args); !slices.Equal(got, tc.want) {
-			t.Errorf("secretValues(%q) = %q, want %q", tc.args, got, tc.want)
+		if got := SecretValues(tc.args); !slices.Equal(got, tc.want) {
+			t.Errorf("SecretValues(%q) = %q, want %q", tc.args, got, tc.want)
 		}
 	}
 }
 
 func TestAsOfInThePast(t *testing.T) {
-	cfg, err := loadConfig(context.Background(), []string{"--as-of=2030-06-15"}, withEnv(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
 	for _, tc := range []struct {
 		name string
 		now  time.Time
@@ -485,18 +388,15 @@ func TestAsOfInThePast(t *testing.T) {
 		{"the day after is the past", time.Date(2030, 6, 16, 0, 0, 0, 0, time.UTC), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := cfg.checkAsOf(tc.now)
+			_, err := Load(context.Background(), []string{"--as-of=2030-06-15"}, withEnv(nil), tc.now)
 			if (err == nil) != tc.ok {
 				t.Fatalf("error %v", err)
 			}
-			var ue *usageError
+			var ue *UsageError
 			if err != nil && (!errors.As(err, &ue) || !strings.Contains(err.Error(), "--as-of 2030-06-15 is in the past")) {
 				t.Errorf("error %v (%T)", err, err)
 			}
 		})
-	}
-	if err := (&Config{}).checkAsOf(time.Now()); err != nil {
-		t.Errorf("without --as-of: %v", err)
 	}
 }
 
@@ -513,7 +413,7 @@ func TestStatePath(t *testing.T) {
 		{"/var/lib/lmuh.db", "https://acme.logicmonitor.com/santaba/rest", "/var/lib/lmuh.db", ""},
 		{"auto", "not a url", "", "no portal host"},
 	} {
-		got, err := (&Config{State: tc.state}).statePath(tc.baseURL)
+		got, err := (&Config{State: tc.state}).StatePath(tc.baseURL)
 		if got != tc.want || (err == nil) != (tc.wantErr == "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
 			t.Errorf("state %q at %s: %q, %v; want %q, %q", tc.state, tc.baseURL, got, err, tc.want, tc.wantErr)
 		}
