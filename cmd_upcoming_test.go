@@ -352,6 +352,7 @@ func TestUpcomingBadConfiguration(t *testing.T) {
 		{"a setting run refuses", nil, []string{"--inactive-days", "soon"}, "--inactive-days"},
 		{"no credentials", []string{"LM_ACCESS_ID=", "LM_ACCESS_KEY="}, nil, "no credentials"},
 		{"a past --as-of", nil, []string{"--as-of", "2026-10-01"}, "--as-of 2026-10-01 is in the past"},
+		{"an unknown flag before the command", nil, []string{"--bogus"}, "unknown flag --bogus"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := slices.Clone(env)
@@ -359,7 +360,9 @@ func TestUpcomingBadConfiguration(t *testing.T) {
 				k, _, _ := strings.Cut(kv, "=")
 				e = append(withoutEnv(e, k), kv)
 			}
-			res := runUpcoming(t, testNow, e, append([]string{"upcoming"}, tc.args...)...)
+			// The flags go before the command word: a flag the parser stops
+			// at must not hide that the command is upcoming.
+			res := runUpcoming(t, testNow, e, append(slices.Clone(tc.args), "upcoming")...)
 			if res.code != exitConfig || res.stdout != "" {
 				t.Errorf("exit %d, stdout %q; want 2 and nothing", res.code, res.stdout)
 			}

@@ -109,10 +109,26 @@ func Load(ctx context.Context, args []string, env map[string]string, now time.Ti
 	if err == nil && !cfg.Help && !cfg.Version {
 		err = cfg.check(given, now)
 	}
+	if err != nil && cfg.Command == "" {
+		// The command line failed before its command was read (a bad flag
+		// before it): its output is still the one that command prints.
+		cfg.Command = commandIn(args)
+	}
 	if err != nil || cfg.Output == "" {
 		cfg.Output = requestedOutput(args, env, cfg.Command)
 	}
 	return cfg, err
+}
+
+// commandIn is the first word of args that names a command, run when none
+// does.
+func commandIn(args []string) hygiene.Command {
+	for _, a := range args {
+		if c, ok := commandNamed(a); ok {
+			return c.name
+		}
+	}
+	return hygiene.CommandRun
 }
 
 // check checks every setting and builds the policy. given says which

@@ -27,8 +27,11 @@ func WriteHelp(w io.Writer, cmd hygiene.Command) {
 		if s.uses&c.uses == 0 {
 			continue
 		}
-		if s.Flag == "output" {
+		switch {
+		case s.Flag == "output":
 			s.Help, s.Default = orList(c.outputs), string(c.outputs[0])
+		case s.Flag == "apply" && c.name.NeverWrites():
+			s.Help, s.Default = "accepted and ignored: "+string(c.name)+" never writes", ""
 		}
 		fmt.Fprintf(w, "  --%-22s %-26s %s%s\n", s.Flag, s.Env, s.Help, defaultOf(s))
 	}

@@ -66,6 +66,27 @@ func TestWriteHelp(t *testing.T) {
 				t.Errorf("%s's help lists --%s: %v", c.name, s.Flag, listed)
 			}
 		}
+		if ignored := strings.Contains(page.String(), "accepted and ignored"); ignored != c.name.NeverWrites() {
+			t.Errorf("%s's help says --apply is ignored: %v", c.name, ignored)
+		}
+	}
+}
+
+// TestACommandLineThatFailsEarlyKeepsItsCommand: a bad flag before the
+// command word still fails in that command's output.
+func TestACommandLineThatFailsEarlyKeepsItsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want hygiene.Command
+	}{
+		{[]string{"--bogus", "upcoming"}, hygiene.CommandUpcoming},
+		{[]string{"--bogus", "check"}, hygiene.CommandCheck},
+		{[]string{"--bogus"}, hygiene.CommandRun},
+	} {
+		cfg, err := Load(context.Background(), tc.args, withEnv(nil), testNow)
+		if err == nil || cfg.Command != tc.want || cfg.Output != Outputs(tc.want)[0] {
+			t.Errorf("%q: command %q, output %q, error %v; want %s and its default output", tc.args, cfg.Command, cfg.Output, err, tc.want)
+		}
 	}
 }
 
@@ -121,6 +142,7 @@ func TestOutputsOfEveryCommand(t *testing.T) {
 	want := map[hygiene.Command]output.Format{
 		hygiene.CommandRun: output.FormatDatasource, hygiene.CommandSuspend: output.FormatDatasource, hygiene.CommandAssign: output.FormatDatasource,
 		hygiene.CommandCheck: output.FormatText, hygiene.CommandHistory: output.FormatText, hygiene.CommandUndo: output.FormatText,
+		hygiene.CommandUpcoming: output.FormatText,
 	}
 	for cmd, def := range want {
 		cfg, err := Load(context.Background(), []string{string(cmd), "last"}[:1+btoi(cmd == hygiene.CommandUndo)], withEnv(nil), testNow)
