@@ -50,7 +50,7 @@ func TestDemoShowsTheLifecycle(t *testing.T) {
 
 // TestDemoEveryCommandAndOutput: every command that plans works with --demo
 // with every output it takes (DESIGN, "First run"): run, suspend and assign
-// apply in the demo's portal and undo it, check never writes.
+// apply in the demo's portal and undo it, check and upcoming never write.
 func TestDemoEveryCommandAndOutput(t *testing.T) {
 	for _, tc := range []struct {
 		cmd     string
@@ -62,6 +62,7 @@ func TestDemoEveryCommandAndOutput(t *testing.T) {
 		{"assign", []string{"datasource", "configsource", "json", "text"}, exitOK},
 		// The demo portal has users no role maps: check says so.
 		{"check", []string{"text", "json", "configsource"}, exitAttention},
+		{"upcoming", []string{"text", "json", "discovery", "batch"}, exitOK},
 	} {
 		for _, out := range tc.outputs {
 			res := runNow(t, nil, tc.cmd, "--demo", "--output", out)
@@ -74,7 +75,7 @@ func TestDemoEveryCommandAndOutput(t *testing.T) {
 					t.Errorf("%s --demo: run_success=%d dry_run=%d, want an applied run", tc.cmd, ds["run_success"], ds["dry_run"])
 				}
 			}
-			if tc.cmd != "check" && !strings.Contains(res.stderr, "demo: now undo last --apply") {
+			if tc.cmd != "check" && tc.cmd != "upcoming" && !strings.Contains(res.stderr, "demo: now undo last --apply") {
 				t.Errorf("%s --demo --output %s does not undo its run:\n%s", tc.cmd, out, res.stderr)
 			}
 		}
