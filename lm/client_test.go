@@ -124,29 +124,29 @@ func TestAPIErrorFromEnvelope(t *testing.T) {
 	if got, want := err.Error(), "GET /setting/admins: HTTP 401 (LM 1401): Authentication failed"; got != want {
 		t.Fatalf("error = %q, want %q", got, want)
 	}
-	if !IsAuth(err) {
-		t.Fatal("IsAuth(401) = false")
+	if RefusalOf(err) != RefusedCredential {
+		t.Fatalf("RefusalOf(401) = %v, want RefusedCredential", RefusalOf(err))
 	}
 	if got := f.client.Stats(); got != (Stats{Requests: 1}) {
 		t.Fatalf("Stats = %+v: a refused credential must not be retried", got)
 	}
 }
 
-func TestIsAuth(t *testing.T) {
+func TestRefusalOf(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want bool
+		want Refusal
 	}{
-		{"401 is an auth error", &APIError{StatusCode: 401}, true},
-		{"403 is an auth error", &APIError{StatusCode: 403}, true},
-		{"a wrapped 403 is an auth error", errors.Join(errors.New("x"), &APIError{StatusCode: 403}), true},
-		{"404 is not an auth error", &APIError{StatusCode: 404}, false},
-		{"a plain error is not an auth error", errors.New("401"), false},
+		{"401 refuses the credentials", &APIError{StatusCode: 401}, RefusedCredential},
+		{"403 refuses a permission", &APIError{StatusCode: 403}, RefusedPermission},
+		{"a wrapped 403 refuses a permission", errors.Join(errors.New("x"), &APIError{StatusCode: 403}), RefusedPermission},
+		{"404 is no refusal", &APIError{StatusCode: 404}, NotRefused},
+		{"a plain error is no refusal", errors.New("401"), NotRefused},
 	}
 	for _, tt := range tests {
-		if got := IsAuth(tt.err); got != tt.want {
-			t.Errorf("%s: IsAuth = %v", tt.name, got)
+		if got := RefusalOf(tt.err); got != tt.want {
+			t.Errorf("%s: RefusalOf = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

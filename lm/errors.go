@@ -218,18 +218,3 @@ func WithHint(err error) error {
 	}
 	return err
 }
-
-// IsUnauthorized reports whether err is the portal refusing the credentials
-// (HTTP 401): no further request can succeed.
-func IsUnauthorized(err error) bool { return RefusalOf(err) == RefusedCredential }
-
-// IsForbidden reports whether err is the portal refusing the token the right
-// to do this (HTTP 403), e.g. to change one user.
-func IsForbidden(err error) bool { return RefusalOf(err) == RefusedPermission }
-
-// IsAuth reports whether err is the portal refusing the credentials or their
-// permissions (HTTP 401 or 403).
-func IsAuth(err error) bool {
-	r := RefusalOf(err)
-	return r == RefusedCredential || r == RefusedPermission
-}

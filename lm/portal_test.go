@@ -272,7 +272,7 @@ func TestPortalRefusedCredentials(t *testing.T) {
 			c := newClient(t, base, tt.mod)
 			users, err := c.Users(context.Background())
 			var apiErr *lm.APIError
-			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != 1401 || !lm.IsAuth(err) {
+			if !errors.As(err, &apiErr) || apiErr.StatusCode != http.StatusUnauthorized || apiErr.Code != 1401 || lm.RefusalOf(err) != lm.RefusedCredential {
 				t.Fatalf("Users = %d users, %v; want *APIError 401/1401", len(users), err)
 			}
 			if st := c.Stats(); st.Requests != 1 || st.Retries != 0 {

@@ -296,7 +296,7 @@ func TestRealPortalSmallPatchRateLimit(t *testing.T) {
 	start := time.Now()
 	update.Status = lm.StatusActive
 	_, err := c.UpdateUser(ctx, update)
-	if !lm.IsNotSent(err) || lm.IsAuth(err) {
+	if !lm.IsNotSent(err) || lm.RefusalOf(err) != lm.NotRefused {
 		t.Fatalf("err = %v, want not sent", err)
 	}
 	if d := time.Since(start); d > time.Second {
@@ -330,17 +330,17 @@ func TestRealPortalNotSentAfter429(t *testing.T) {
 
 func TestRealPortalAuthHelpers(t *testing.T) {
 	for _, tt := range []struct {
-		status                  int
-		unauthorized, forbidden bool
-	}{{401, true, false}, {403, false, true}, {404, false, false}} {
+		status int
+		want   lm.Refusal
+	}{{401, lm.RefusedCredential}, {403, lm.RefusedPermission}, {404, lm.NotRefused}} {
 		t.Run(http.StatusText(tt.status), func(t *testing.T) {
 			p, base := newPortal(t)
 			u, _, groups := setupUser(t, p, 0)
 			p.InjectFault(lmfake.Fault{Method: http.MethodPatch, Status: tt.status})
 			c := newClient(t, base)
 			_, err := c.UpdateUser(context.Background(), lm.UserUpdate{ID: u.ID, Status: lm.StatusSuspended, GroupIDs: []int{groups[2].ID}, RoleIDs: u.RoleIDs()})
-			if lm.IsUnauthorized(err) != tt.unauthorized || lm.IsForbidden(err) != tt.forbidden || lm.IsAuth(err) != (tt.unauthorized || tt.forbidden) {
-				t.Fatalf("err = %v: IsUnauthorized %v, IsForbidden %v", err, lm.IsUnauthorized(err), lm.IsForbidden(err))
+			if got := lm.RefusalOf(err); got != tt.want {
+				t.Fatalf("err = %v: RefusalOf = %v, want %v", err, got, tt.want)
 			}
 		})
 	}
