@@ -3,6 +3,7 @@ package logicmodule
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"lm-user-hygiene/hygiene"
 )
@@ -35,11 +36,27 @@ const (
 )
 
 var (
+	//go:embed process.groovy
+	processGroovy string
 	//go:embed installed.groovy
 	installedGroovy string
 	//go:embed users.groovy
 	configSourceGroovy string
 )
+
+// includeProcess is the line of a module's Groovy that process.groovy
+// takes the place of.
+const includeProcess = "// include: process.groovy\n"
+
+// groovy is a module's script with process.groovy in place of its include
+// line: how the binary, the key and the settings reach the process is
+// written once for every module that runs the installed binary.
+func groovy(script string) string {
+	if strings.Count(script, includeProcess) != 1 {
+		panic("logicmodule: a module's Groovy has no single line " + strings.TrimSpace(includeProcess))
+	}
+	return strings.Replace(script, includeProcess, processGroovy, 1)
+}
 
 // UploadedCmdline is the uploaded script's parameters: the command first,
 // then every setting as --flag=##property## (a property replaced by nothing
@@ -94,7 +111,7 @@ func Installed() *Module {
 			"not complete, 2 bad configuration).",
 		Attributes: []Attribute{
 			{"scripttype", "embed"},
-			{"scriptgroovy", installedGroovy},
+			{"scriptgroovy", groovy(installedGroovy)},
 			{"windowsscript", ""},
 			{"linuxscript", ""},
 			{"windowscmdline", ""},
@@ -172,7 +189,7 @@ func ConfigSource() *Module {
 			"changes.",
 		Attributes: []Attribute{
 			{"scripttype", "embed"},
-			{"scriptgroovy", configSourceGroovy},
+			{"scriptgroovy", groovy(configSourceGroovy)},
 			{"windowsscript", ""},
 			{"linuxscript", ""},
 			{"windowscmdline", ""},
