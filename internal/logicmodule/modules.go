@@ -13,6 +13,7 @@ const (
 	UploadedName     = "LM_User_Hygiene"
 	InstalledName    = "LM_User_Hygiene_Installed"
 	ConfigSourceName = "LM_User_Hygiene_Users"
+	UpcomingName     = "LM_User_Hygiene_Upcoming"
 )
 
 // The categories that choose the way the binary runs. One collector device
@@ -29,11 +30,17 @@ const (
 	WindowsScript = "lm-user-hygiene.exe"
 )
 
-// Schedules, in seconds: the runs once a day, the snapshot every hour.
+// Schedules, in seconds: the runs once a day, the snapshot and the
+// upcoming users' figures every hour.
 const (
 	RunSchedule          = 86400
 	ConfigSourceSchedule = 3600
+	UpcomingSchedule     = 3600
 )
+
+// UpcomingDiscoverySchedule is how often, in minutes, the upcoming users are
+// discovered: every hour, one of the intervals the portal takes.
+const UpcomingDiscoverySchedule = 60
 
 var (
 	//go:embed process.groovy
@@ -42,6 +49,10 @@ var (
 	installedGroovy string
 	//go:embed users.groovy
 	configSourceGroovy string
+	//go:embed upcoming_discovery.groovy
+	upcomingDiscoveryGroovy string
+	//go:embed upcoming_batch.groovy
+	upcomingBatchGroovy string
 )
 
 // includeProcess is the line of a module's Groovy that process.groovy
@@ -237,6 +248,91 @@ func ConfigSource() *Module {
 	}
 }
 
+// Upcoming is the notice through the portal: a multi-instance DataSource
+// whose instances are the users the run will suspend soon, discovered by
+// running the installed binary as upcoming --output=discovery every hour,
+// with days_left and idle_days collected by upcoming --output=batch.
+func Upcoming() *Module {
+	return &Module{
+		Name:        UpcomingName,
+		DisplayName: "LM User Hygiene upcoming suspensions",
+		Description: "One instance per portal user that lm-user-hygiene will suspend soon (in the notice of --warn-days, " +
+			"or in grace): the user id is the instance, the username its name, \"suspended on <day> unless active before\" " +
+			"its description, with the properties auto.lmuh.email, auto.lmuh.suspend_on and auto.lmuh.last_activity. " +
+			"days_left alerts at 7 days (warning) and 1 day (error), so the portal's alert rules and escalation chains " +
+			"give the notice, to the admins, a team or the user. Runs the binary installed on the collector host at " +
+			"lmuh.binary (the notice needs the installed binary), with the same device properties as " + InstalledName +
+			": lmaccount or lmuh.base-url, lmaccess.id, lmaccess.key, and lmuh.<flag> for every setting, so the notice " +
+			"follows the policy the run follows. Applies to the one collector device that has the category " +
+			InstalledCategory + ". See docs/notice.md.",
+		Collector: "batchscript",
+		Discovery: &Discovery{
+			Groovy:         groovy(upcomingDiscoveryGroovy),
+			Schedule:       UpcomingDiscoverySchedule,
+			WildValueIsID:  true,
+			Persist:        true,
+			DeleteInactive: true,
+		},
+		Schedule:  UpcomingSchedule,
+		AppliesTo: category(InstalledCategory),
+		Group:     group,
+		Tags:      "logicmonitor,users,security,sso,hygiene,notice",
+		Technology: "Active Discovery (embedded Groovy, every 60 minutes) runs `lm-user-hygiene upcoming " +
+			"--output=discovery`; collection (BATCHSCRIPT, embedded Groovy, every hour) runs `lm-user-hygiene upcoming " +
+			"--output=batch`, which prints <user id>.days_left and <user id>.idle_days. Both put LM_ACCOUNT, LM_BASE_URL, " +
+			"LM_ACCESS_ID, LM_ACCESS_KEY and one LMUH_* variable per set lmuh.* property in the process environment (an " +
+			"unset, empty or unreplaced property is left out; LM_* and LMUH_* variables of the collector's own " +
+			"environment are removed), never on the command line. upcoming never writes the portal or the state file. " +
+			"When the portal cannot be read or its data is suspect, or the binary fails or runs past lmuh.timeout " +
+			"seconds (default 110), the scripts print nothing and return non-zero, so the portal keeps its instances; " +
+			"a user no longer upcoming (active again, exempt, or suspended) is no longer discovered and its instance " +
+			"is deleted.",
+		Attributes: []Attribute{
+			{"scripttype", "embed"},
+			{"scriptgroovy", groovy(upcomingBatchGroovy)},
+			{"windowsscript", ""},
+			{"linuxscript", ""},
+			{"windowscmdline", ""},
+			{"linuxcmdline", ""},
+		},
+		Datapoints: []Datapoint{
+			{
+				Name: "days_left",
+				Description: "Days until the user is suspended unless active before: 0 on the day itself. Warning " +
+					"at 7 days or fewer, error at 1 or fewer.",
+				DataType:            4,
+				UseValue:            "output",
+				PostProcessorMethod: "namevalue",
+				PostProcessorParam:  "##WILDVALUE##.days_left",
+				AlertExpr:           "< 8 2",
+				AlertMissing:        1,
+				AlertSubject:        "##INSTANCE## is suspended in ##VALUE## day(s) unless active before",
+				AlertBody: "The LogicMonitor user ##INSTANCE## will be suspended by lm-user-hygiene for inactivity: " +
+					"##DSIDESCRIPTION## (##VALUE## day(s) left).\n" +
+					"To stay active, the user logs in to the portal before that day. To keep the user without a login, " +
+					"an administrator puts lmuh:exempt (or lmuh:exempt-until=YYYY-MM-DD) in the user's note, under " +
+					"Settings > Users and Roles.\n" +
+					"The instance carries the user's e-mail (auto.lmuh.email), the day (auto.lmuh.suspend_on) and the " +
+					"last activity seen (auto.lmuh.last_activity). A suspended user keeps its roles; an administrator " +
+					"can reactivate it.\n" +
+					"Level ##LEVEL##, since ##START##, reported by ##HOST##.",
+				MinValue: "0",
+			},
+			{
+				Name: "idle_days",
+				Description: "Days since the day the inactivity counts from: the latest activity, the reactivation, " +
+					"or the day the tool first saw a user who never logged in.",
+				DataType:            4,
+				UseValue:            "output",
+				PostProcessorMethod: "namevalue",
+				PostProcessorParam:  "##WILDVALUE##.idle_days",
+				AlertMissing:        1,
+				MinValue:            "0",
+			},
+		},
+	}
+}
+
 func category(name string) string { return fmt.Sprintf("hasCategory(%q)", name) }
 
 // alert is how a run datapoint alerts: its expression, whether no data
@@ -346,6 +442,7 @@ func Committed() map[string][]byte {
 	return map[string][]byte{
 		InstalledName + ".xml":    Installed().XML(),
 		ConfigSourceName + ".xml": ConfigSource().XML(),
+		UpcomingName + ".xml":     Upcoming().XML(),
 	}
 }
 
