@@ -378,9 +378,10 @@ var runAlerts = map[string]alert{
 			"suspended, no roles or groups, no usable id). Above 5% the run changes nothing. What to do: run " +
 			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
-		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##: the run went " +
-			"on without it, giving no notice period. What to do: read the run's log, which names the file and the error " +
-			"(a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
+		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##: the run read " +
+			"it as an empty memory, a first run's: every notice starts today and nothing was recorded, so while the file " +
+			"cannot be used nobody is suspended after a notice (lmuh.warn-days). What to do: read the run's log, which names the file and " +
+			"the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
 			"collector's user can write."},
 }
 
@@ -468,7 +469,7 @@ var descriptions = map[string]string{
 	"protected_skipped":   "Inactive users kept active because they are protected, own the run's API token or are needed by the admin guard.",
 	"never_logged_in":     "Active users with no activity at all.",
 	"future_activity":     "Users whose activity time lies more than a day in the future; never suspended on that data.",
-	"pending":             "User changes left for the next run by --max-changes or --time-budget.",
+	"pending":             "Planned user changes left for the next run: by --max-changes, by --time-budget running out, by a rate-limit window still closed when the budget ends, or by a systemic stop (a 401, three writes in a row refused, a portal that merges or ignores adminGroupIds). In plan mode, those --max-changes would leave. A refused run's changes are not pending (0).",
 	"errors":              "User changes or group creations the portal refused or answered unexpectedly.",
 	"api_requests":        "REST API requests made by this run.",
 	"api_retries":         "REST API requests retried (rate limit, 502/503/504, network errors).",
@@ -478,7 +479,7 @@ var descriptions = map[string]string{
 	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
 	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
 	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
-	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off, 0 when it could not be opened or written and the run went on without it.",
+	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off, 0 when the file asked for could not be opened, read or written: the run then read it as an empty memory (notice starts today) and recorded nothing.",
 	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
 	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
 }
