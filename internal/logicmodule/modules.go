@@ -378,9 +378,10 @@ var runAlerts = map[string]alert{
 			"suspended, no roles or groups, no usable id). Above 5% the run changes nothing. What to do: run " +
 			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
-		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##: the run read " +
-			"it as an empty memory, a first run's: every notice starts today and nothing was recorded, so while the file " +
-			"cannot be used nobody is suspended after a notice (lmuh.warn-days). What to do: read the run's log, which names the file and " +
+		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##. A file that " +
+			"cannot be opened or read is read as an empty memory, a first run's: every notice starts today and nothing is " +
+			"recorded, so suspensions wait until it can be used again (losing the memory never suspends anyone sooner). " +
+			"A file that cannot be written keeps what it had. What to do: read the run's log, which names the file and " +
 			"the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
 			"collector's user can write."},
 }
@@ -479,7 +480,7 @@ var descriptions = map[string]string{
 	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
 	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
 	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
-	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off, 0 when the file asked for could not be opened, read or written: the run then read it as an empty memory (notice starts today) and recorded nothing.",
+	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off; 0 when the file asked for could not be used: one that cannot be opened or read is read as an empty memory (notice starts today, nothing recorded), one that cannot be written keeps what it had.",
 	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
 	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
 }
