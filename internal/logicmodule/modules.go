@@ -380,7 +380,7 @@ var runAlerts = map[string]alert{
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
 		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##. A file that " +
 			"cannot be opened or read is read as an empty memory, a first run's: every notice starts today and nothing is " +
-			"recorded, so suspensions wait until it can be used again (losing the memory never suspends anyone sooner). " +
+			"recorded, so with a notice period (lmuh.warn-days above 0) suspensions wait until it can be used again (losing the memory never suspends anyone sooner). " +
 			"A file that cannot be written keeps what it had. What to do: read the run's log, which names the file and " +
 			"the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
 			"collector's user can write."},
