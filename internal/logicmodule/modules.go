@@ -3,6 +3,7 @@ package logicmodule
 import (
 	_ "embed"
 	"fmt"
+	"strings"
 
 	"lm-user-hygiene/hygiene"
 )
@@ -12,6 +13,7 @@ const (
 	UploadedName     = "LM_User_Hygiene"
 	InstalledName    = "LM_User_Hygiene_Installed"
 	ConfigSourceName = "LM_User_Hygiene_Users"
+	UpcomingName     = "LM_User_Hygiene_Upcoming"
 )
 
 // The categories that choose the way the binary runs. One collector device
@@ -28,18 +30,44 @@ const (
 	WindowsScript = "lm-user-hygiene.exe"
 )
 
-// Schedules, in seconds: the runs once a day, the snapshot every hour.
+// Schedules, in seconds: the runs once a day, the snapshot and the
+// upcoming users' figures every hour.
 const (
 	RunSchedule          = 86400
 	ConfigSourceSchedule = 3600
+	UpcomingSchedule     = 3600
 )
 
+// UpcomingDiscoverySchedule is how often, in minutes, the upcoming users are
+// discovered: every hour, one of the intervals the portal takes.
+const UpcomingDiscoverySchedule = 60
+
 var (
+	//go:embed process.groovy
+	processGroovy string
 	//go:embed installed.groovy
 	installedGroovy string
 	//go:embed users.groovy
 	configSourceGroovy string
+	//go:embed upcoming_discovery.groovy
+	upcomingDiscoveryGroovy string
+	//go:embed upcoming_batch.groovy
+	upcomingBatchGroovy string
 )
+
+// includeProcess is the line of a module's Groovy that process.groovy
+// takes the place of.
+const includeProcess = "// include: process.groovy\n"
+
+// groovy is a module's script with process.groovy in place of its include
+// line: how the binary, the key and the settings reach the process is
+// written once for every module that runs the installed binary.
+func groovy(script string) string {
+	if strings.Count(script, includeProcess) != 1 {
+		panic("logicmodule: a module's Groovy has no single line " + strings.TrimSpace(includeProcess))
+	}
+	return strings.Replace(script, includeProcess, processGroovy, 1)
+}
 
 // UploadedCmdline is the uploaded script's parameters: the command first,
 // then every setting as --flag=##property## (a property replaced by nothing
@@ -94,7 +122,7 @@ func Installed() *Module {
 			"not complete, 2 bad configuration).",
 		Attributes: []Attribute{
 			{"scripttype", "embed"},
-			{"scriptgroovy", installedGroovy},
+			{"scriptgroovy", groovy(installedGroovy)},
 			{"windowsscript", ""},
 			{"linuxscript", ""},
 			{"windowscmdline", ""},
@@ -172,7 +200,7 @@ func ConfigSource() *Module {
 			"changes.",
 		Attributes: []Attribute{
 			{"scripttype", "embed"},
-			{"scriptgroovy", configSourceGroovy},
+			{"scriptgroovy", groovy(configSourceGroovy)},
 			{"windowsscript", ""},
 			{"linuxscript", ""},
 			{"windowscmdline", ""},
@@ -215,6 +243,91 @@ func ConfigSource() *Module {
 				MinValue:   "0",
 				MaxValue:   "1",
 				UserParams: [3]string{"fetch", "false", "0"},
+			},
+		},
+	}
+}
+
+// Upcoming is the notice through the portal: a multi-instance DataSource
+// whose instances are the users the run will suspend soon, discovered by
+// running the installed binary as upcoming --output=discovery every hour,
+// with days_left and idle_days collected by upcoming --output=batch.
+func Upcoming() *Module {
+	return &Module{
+		Name:        UpcomingName,
+		DisplayName: "LM User Hygiene upcoming suspensions",
+		Description: "One instance per portal user that lm-user-hygiene will suspend soon (in the notice of --warn-days, " +
+			"or in grace): the user id is the instance, the username its name, \"suspended on <day> unless active before\" " +
+			"its description, with the properties auto.lmuh.email, auto.lmuh.suspend_on and auto.lmuh.last_activity. " +
+			"days_left alerts at 7 days (warning) and 1 day (error), so the portal's alert rules and escalation chains " +
+			"give the notice, to the admins, a team or the user. Runs the binary installed on the collector host at " +
+			"lmuh.binary (the notice needs the installed binary), with the same device properties as " + InstalledName +
+			": lmaccount or lmuh.base-url, lmaccess.id, lmaccess.key, and lmuh.<flag> for every setting, so the notice " +
+			"follows the policy the run follows. Applies to the one collector device that has the category " +
+			InstalledCategory + ". See docs/notice.md.",
+		Collector: "batchscript",
+		Discovery: &Discovery{
+			Groovy:         groovy(upcomingDiscoveryGroovy),
+			Schedule:       UpcomingDiscoverySchedule,
+			WildValueIsID:  true,
+			Persist:        true,
+			DeleteInactive: true,
+		},
+		Schedule:  UpcomingSchedule,
+		AppliesTo: category(InstalledCategory),
+		Group:     group,
+		Tags:      "logicmonitor,users,security,sso,hygiene,notice",
+		Technology: "Active Discovery (embedded Groovy, every 60 minutes) runs `lm-user-hygiene upcoming " +
+			"--output=discovery`; collection (BATCHSCRIPT, embedded Groovy, every hour) runs `lm-user-hygiene upcoming " +
+			"--output=batch`, which prints <user id>.days_left and <user id>.idle_days. Both put LM_ACCOUNT, LM_BASE_URL, " +
+			"LM_ACCESS_ID, LM_ACCESS_KEY and one LMUH_* variable per set lmuh.* property in the process environment (an " +
+			"unset, empty or unreplaced property is left out; LM_* and LMUH_* variables of the collector's own " +
+			"environment are removed), never on the command line. upcoming never writes the portal or the state file. " +
+			"When the portal cannot be read or its data is suspect, or the binary fails or runs past lmuh.timeout " +
+			"seconds (default 110), the scripts print nothing and return non-zero, so the portal keeps its instances; " +
+			"a user no longer upcoming (active again, exempt, or suspended) is no longer discovered and its instance " +
+			"is deleted.",
+		Attributes: []Attribute{
+			{"scripttype", "embed"},
+			{"scriptgroovy", groovy(upcomingBatchGroovy)},
+			{"windowsscript", ""},
+			{"linuxscript", ""},
+			{"windowscmdline", ""},
+			{"linuxcmdline", ""},
+		},
+		Datapoints: []Datapoint{
+			{
+				Name: "days_left",
+				Description: "Days until the user is suspended unless active before: 0 on the day itself. Warning " +
+					"at 7 days or fewer, error at 1 or fewer.",
+				DataType:            4,
+				UseValue:            "output",
+				PostProcessorMethod: "namevalue",
+				PostProcessorParam:  "##WILDVALUE##.days_left",
+				AlertExpr:           "< 8 2",
+				AlertMissing:        1,
+				AlertSubject:        "##INSTANCE## is suspended in ##VALUE## day(s) unless active before",
+				AlertBody: "The LogicMonitor user ##INSTANCE## will be suspended by lm-user-hygiene for inactivity: " +
+					"##DSIDESCRIPTION## (##VALUE## day(s) left).\n" +
+					"To stay active, the user logs in to the portal before that day. To keep the user without a login, " +
+					"an administrator puts lmuh:exempt (or lmuh:exempt-until=YYYY-MM-DD) in the user's note, under " +
+					"Settings > Users and Roles.\n" +
+					"The instance carries the user's e-mail (auto.lmuh.email), the day (auto.lmuh.suspend_on) and the " +
+					"last activity seen (auto.lmuh.last_activity). A suspended user keeps its roles; an administrator " +
+					"can reactivate it.\n" +
+					"Level ##LEVEL##, since ##START##, reported by ##HOST##.",
+				MinValue: "0",
+			},
+			{
+				Name: "idle_days",
+				Description: "Days since the day the inactivity counts from: the latest activity, the reactivation, " +
+					"or the day the tool first saw a user who never logged in.",
+				DataType:            4,
+				UseValue:            "output",
+				PostProcessorMethod: "namevalue",
+				PostProcessorParam:  "##WILDVALUE##.idle_days",
+				AlertMissing:        1,
+				MinValue:            "0",
 			},
 		},
 	}
@@ -265,9 +378,11 @@ var runAlerts = map[string]alert{
 			"suspended, no roles or groups, no usable id). Above 5% the run changes nothing. What to do: run " +
 			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
-		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##: the run went " +
-			"on without it, giving no notice period. What to do: read the run's log, which names the file and the error " +
-			"(a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
+		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##. A file that " +
+			"cannot be opened or read is read as an empty memory, a first run's: every notice starts today and nothing is " +
+			"recorded, so with a notice period (lmuh.warn-days above 0) suspensions wait until it can be used again (losing the memory never suspends anyone sooner). " +
+			"A file that cannot be written keeps what it had. What to do: read the run's log, which names the file and " +
+			"the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
 			"collector's user can write."},
 }
 
@@ -329,6 +444,7 @@ func Committed() map[string][]byte {
 	return map[string][]byte{
 		InstalledName + ".xml":    Installed().XML(),
 		ConfigSourceName + ".xml": ConfigSource().XML(),
+		UpcomingName + ".xml":     Upcoming().XML(),
 	}
 }
 
@@ -354,7 +470,7 @@ var descriptions = map[string]string{
 	"protected_skipped":   "Inactive users kept active because they are protected, own the run's API token or are needed by the admin guard.",
 	"never_logged_in":     "Active users with no activity at all.",
 	"future_activity":     "Users whose activity time lies more than a day in the future; never suspended on that data.",
-	"pending":             "User changes left for the next run by --max-changes or --time-budget.",
+	"pending":             "Planned user changes left for the next run: by --max-changes, by --time-budget running out, by a rate-limit window still closed when the budget ends, or by a systemic stop (a 401, three writes in a row refused, a portal that merges or ignores adminGroupIds). In plan mode, those --max-changes would leave. A refused run's changes are not pending (0).",
 	"errors":              "User changes or group creations the portal refused or answered unexpectedly.",
 	"api_requests":        "REST API requests made by this run.",
 	"api_retries":         "REST API requests retried (rate limit, 502/503/504, network errors).",
@@ -364,7 +480,7 @@ var descriptions = map[string]string{
 	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
 	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
 	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
-	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off, 0 when it could not be opened or written and the run went on without it.",
+	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off; 0 when the file asked for could not be used: one that cannot be opened or read is read as an empty memory (notice starts today, nothing recorded), one that cannot be written keeps what it had.",
 	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
 	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
 }

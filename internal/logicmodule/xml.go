@@ -2,13 +2,19 @@
 // portal, in the portal's XML export shape (<feed><entry
 // type="predatasource">…): the run DataSources (the installed binary run
 // from embedded Groovy, and the uploaded script file that carries the
-// binaries) and the ConfigSource. The shape, element by element, is the one
-// real exports have; every element they all carry is written, in their order.
+// binaries), the ConfigSource, and the multi-instance DataSource of the
+// upcoming suspensions. The shape, element by element, is the one real
+// exports have; every element they all carry is written, in their order. A
+// multi-instance module is written as real BATCHSCRIPT exports with script
+// Active Discovery write it.
 package logicmodule
 
 import (
+	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +23,12 @@ type Module struct {
 	Name, DisplayName, Description string
 	// ConfigSource makes the entry a ConfigSource (dataSourceType 2).
 	ConfigSource bool
+	// Collector is the collect method: script (when empty), or batchscript,
+	// one run of the script for every instance.
+	Collector string
+	// Discovery makes the module multi-instance: its instances are what
+	// its Active Discovery script prints. Nil for a single instance.
+	Discovery *Discovery
 	// Schedule is the collect interval in seconds.
 	Schedule    int
 	AppliesTo   string
@@ -26,6 +38,21 @@ type Module struct {
 	Datapoints  []Datapoint
 	Graphs      []Graph
 	Scripts     []Script
+}
+
+// Discovery is a script Active Discovery in embedded Groovy.
+type Discovery struct {
+	Groovy string
+	// Schedule is the discovery interval in minutes: 0, 15, 60 or 1440.
+	Schedule int
+	// WildValueIsID makes the wildvalue, not the name, identify an instance
+	// (useWildValueAsUniqueIdentifier).
+	WildValueIsID bool
+	// Persist is the export's wildcardpersist flag.
+	Persist bool
+	// DeleteInactive deletes an instance the discovery no longer prints
+	// (wildcarddeleteinactive).
+	DeleteInactive bool
 }
 
 // Attribute is one collector attribute (scripttype, scriptgroovy,
@@ -87,28 +114,56 @@ func (m *Module) XML() []byte {
 	w.elem(e, "name", m.Name)
 	w.elem(e, "displayedas", m.DisplayName)
 	w.elem(e, "description", m.Description)
-	w.elem(e, "collector", "script")
-	w.elem(e, "hasMultiInstances", "false")
+	collector := m.Collector
+	if collector == "" {
+		collector = "script"
+	}
+	d := m.Discovery
+	w.elem(e, "collector", collector)
+	w.elem(e, "hasMultiInstances", strconv.FormatBool(d != nil))
+	if d != nil {
+		w.elem(e, "useWildValueAsUniqueIdentifier", strconv.FormatBool(d.WildValueIsID))
+	}
 	w.elem(e, "schedule", fmt.Sprint(m.Schedule))
 	w.elem(e, "appliesTo", m.AppliesTo)
-	// A single-instance module: no Active Discovery, written as real
-	// single-instance exports write it.
-	w.elem(e, "wildcardauto", "false")
-	w.elem(e, "wildcardpersist", "false")
-	w.elem(e, "wildcardlinuxscript", "")
-	w.elem(e, "wildcardlinuxcmdline", "")
-	w.elem(e, "wildcardwinscript", "")
-	w.elem(e, "wildcardwincmdline", "")
-	w.elem(e, "wildcardgroovyscript", "")
-	w.elem(e, "wildcardschedule", "1440")
-	w.elem(e, "wildcarddisable", "false")
-	w.elem(e, "wildcarddeleteinactive", "false")
+	adlist := `{"agdmethod":"none","agdparams":"","id":0,"filters":[],"params":{}}`
+	if d == nil {
+		// A single-instance module: no Active Discovery, written as real
+		// single-instance exports write it.
+		w.elem(e, "wildcardauto", "false")
+		w.elem(e, "wildcardpersist", "false")
+		w.elem(e, "wildcardlinuxscript", "")
+		w.elem(e, "wildcardlinuxcmdline", "")
+		w.elem(e, "wildcardwinscript", "")
+		w.elem(e, "wildcardwincmdline", "")
+		w.elem(e, "wildcardgroovyscript", "")
+		w.elem(e, "wildcardschedule", "1440")
+		w.elem(e, "wildcarddisable", "false")
+		w.elem(e, "wildcarddeleteinactive", "false")
+	} else {
+		// Script Active Discovery in embedded Groovy ("embeded" as the
+		// portal spells it), written twice as every real export writes it:
+		// in the wildcard elements and in the adlist JSON. Which copy the
+		// importer reads is not known, so both say the same.
+		w.elem(e, "wildcardauto", "true")
+		w.elem(e, "wildcardpersist", strconv.FormatBool(d.Persist))
+		w.elem(e, "wildcardlinuxscript", "ad_script")
+		w.elem(e, "wildcardlinuxcmdline", `type="embeded" `)
+		w.elem(e, "wildcardwinscript", "ad_script")
+		w.elem(e, "wildcardwincmdline", `type="embeded" `)
+		w.elem(e, "wildcardgroovyscript", d.Groovy)
+		w.elem(e, "wildcardschedule", fmt.Sprint(d.Schedule))
+		w.elem(e, "wildcarddisable", "false")
+		w.elem(e, "wildcarddeleteinactive", strconv.FormatBool(d.DeleteInactive))
+		adlist = `{"agdmethod":"none","method":"ad_script","agdparams":"","id":0,"filters":[],` +
+			`"params":{"type":"embeded","groovyscript":` + jsonString(d.Groovy) + `}}`
+	}
 	w.elem(e, "agdmethod", "none")
 	w.elem(e, "agdparams", "")
 	w.elem(e, "group", m.Group)
 	w.elem(e, "tags", m.Tags)
 	w.elem(e, "technology", m.Technology)
-	w.cdata(e, "adlist", `{"agdmethod":"none","agdparams":"","id":0,"filters":[],"params":{}}`)
+	w.cdata(e, "adlist", adlist)
 	w.elem(e, "schemaVersion", "2")
 	kind := "1"
 	if m.ConfigSource {
@@ -236,6 +291,18 @@ func EncodeScript(b []byte) string {
 func DecodeScript(s string) ([]byte, error) {
 	s = strings.NewReplacer("\n", "", "\r", "", " ", "").Replace(s)
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+}
+
+// jsonString is s as a JSON string, with <, > and & as they are, as
+// exports write them.
+func jsonString(s string) string {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		panic(err) // a string always encodes
+	}
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // writer builds the file the way exports lay it out: four spaces an
