@@ -760,7 +760,7 @@ func TestGroovyModulesPassSettingsInTheEnvironment(t *testing.T) {
 					t.Errorf("the script names --%s: settings go through the environment", s.flag)
 				}
 			}
-			if !strings.Contains(script, `new ProcessBuilder([binary, "`+gm.command+`", "--output=" + output])`) ||
+			if !strings.Contains(script, `runBinary(["`+gm.command+`", "--output=" + output])`) ||
 				!strings.Contains(script, `def output = "`+gm.output+`"`) {
 				t.Errorf("the script does not run %s --output=%s", gm.command, gm.output)
 			}

@@ -191,7 +191,7 @@ func TestUpcomingModuleScriptsRunTheInstalledBinary(t *testing.T) {
 	for output, script := range upcomingScripts(m) {
 		t.Run(output, func(t *testing.T) {
 			if !strings.Contains(script, `def output = "`+output+`"`) ||
-				!strings.Contains(script, `new ProcessBuilder([binary, "upcoming", "--output=" + output])`) {
+				!strings.Contains(script, `runBinary(["upcoming", "--output=" + output])`) {
 				t.Errorf("the script does not run upcoming --output=%s", output)
 			}
 			got := map[string]string{}

@@ -98,8 +98,8 @@ func TestUploadedIsReproducible(t *testing.T) {
 }
 
 // Every module that runs the installed binary carries process.groovy, once,
-// where its script says: how the binary, the key and the settings reach the
-// process is written in one place.
+// where its script says: how the binary runs, and how the key and the
+// settings reach it, is written in one place.
 func TestGroovyCarriesTheSharedProcessPart(t *testing.T) {
 	scripts := map[string]string{}
 	for _, m := range []*Module{Installed(), ConfigSource(), Upcoming()} {
@@ -121,8 +121,8 @@ func TestGroovyCarriesTheSharedProcessPart(t *testing.T) {
 		}
 		// What process.groovy defines is used after it, never before.
 		at := strings.Index(script, processGroovy)
-		if use := strings.Index(script, "putSettings(pb.environment())"); use < at+len(processGroovy) {
-			t.Errorf("%s does not put the settings in the environment after defining how", name)
+		if use := strings.Index(script, "runBinary(["); use < at+len(processGroovy) {
+			t.Errorf("%s does not run the binary after defining how", name)
 		}
 	}
 	defer func() {

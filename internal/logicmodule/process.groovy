@@ -1,4 +1,4 @@
-// How the binary and its settings reach the process, the same in every
+// How the binary runs and how its settings reach it, the same in every
 // module that runs the installed binary. The API token and every setting go
 // in the program's environment, never its command line: the process list
 // shows a command line to every local user, a process's environment only to
@@ -71,4 +71,36 @@ def putSettings = { Map env ->
             env.put(variable, value)
         }
     }
+}
+
+// runBinary runs the binary with args and the device's settings in its
+// environment, and waits for it: both pipes are read while it runs, so a
+// long log on stderr cannot fill a pipe and stop it, and a run still going
+// after timeoutSeconds is stopped. It returns [error: why the binary did not
+// run to its end, or null; status: its exit status; out: its stdout; log:
+// the last lines of its stderr, which the program keeps secrets out of].
+def runBinary = { List args ->
+    def pb = new ProcessBuilder([binary] + args)
+    putSettings(pb.environment())
+    def proc
+    try {
+        proc = pb.start()
+    } catch (IOException e) {
+        return [error: "cannot start " + binary + " (set the lmuh.binary property): " + e.message]
+    }
+    proc.outputStream.close()
+    def out = new StringBuilder()
+    def err = new StringBuilder()
+    def outReader = proc.consumeProcessOutputStream(out)
+    def errReader = proc.consumeProcessErrorStream(err)
+    if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+        proc.destroyForcibly()
+        proc.waitFor(5, TimeUnit.SECONDS)
+        return [error: "did not finish within " + timeoutSeconds + " s and was stopped"]
+    }
+    outReader.join(5000)
+    errReader.join(5000)
+    def log = err.toString().trim()
+    return [error : null, status: proc.exitValue(), out: out.toString(),
+            log   : log.length() > 4000 ? "..." + log.substring(log.length() - 4000) : log]
 }

@@ -13,43 +13,17 @@ def output = "batch"
 
 // include: process.groovy
 
-def pb = new ProcessBuilder([binary, "upcoming", "--output=" + output])
-putSettings(pb.environment())
-
+def result = runBinary(["upcoming", "--output=" + output])
 // A failure prints nothing and returns non-zero: the portal then keeps the
 // instances it has. Output with exit 0 is the whole list, and an empty one
 // would delete every instance.
-def fail = { String why ->
-    System.err.println("lm-user-hygiene: " + why)
+if (result.error != null) {
+    System.err.println("lm-user-hygiene: " + result.error)
     return 1
 }
-
-def proc
-try {
-    proc = pb.start()
-} catch (IOException e) {
-    return fail("cannot start " + binary + " (set the lmuh.binary property): " + e.message)
+if (result.status != 0) {
+    System.err.println("lm-user-hygiene exited " + result.status + ": " + result.log)
+    return result.status
 }
-proc.outputStream.close()
-// Both pipes are read while the program runs, so a long log on stderr
-// cannot fill a pipe and stop it.
-def out = new StringBuilder()
-def err = new StringBuilder()
-def outReader = proc.consumeProcessOutputStream(out)
-def errReader = proc.consumeProcessErrorStream(err)
-if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-    proc.destroyForcibly()
-    proc.waitFor(5, TimeUnit.SECONDS)
-    return fail("did not finish within " + timeoutSeconds + " s and was stopped")
-}
-outReader.join(5000)
-errReader.join(5000)
-def status = proc.exitValue()
-if (status != 0) {
-    // The last lines of the log say why; the program keeps secrets out of it.
-    def log = err.toString().trim()
-    System.err.println("lm-user-hygiene exited " + status + ": " + (log.length() > 4000 ? "..." + log.substring(log.length() - 4000) : log))
-    return status
-}
-print out.toString()
+print result.out
 return 0
