@@ -13,20 +13,16 @@ import (
 // writes, whatever --apply says. --output configsource prints what run
 // --output configsource prints in plan mode with the same settings.
 func checkCommand(ctx context.Context, s *session) int {
-	runner, err := s.connect()
-	defer s.demo.Close()
-	if err != nil {
-		return s.fail(err, exitFor(err))
+	runner, done, code := s.open(ctx)
+	defer done()
+	if code != 0 {
+		return code
 	}
-	store, err := s.remember(ctx, runner)
-	if err != nil {
-		return s.fail(err, exitFailed)
-	}
-	defer store.Close()
 	plan := s.cfg.Policy
 	plan.Apply = false
 	r := runner.Run(ctx, plan)
 	c := hygiene.Check(r, hygiene.CheckInput{BaseURL: s.portal, Bearer: s.cfg.BearerToken != ""})
+	var err error
 	switch s.cfg.Output {
 	case output.FormatConfigsource:
 		// The portal as it stands, and the policy as set (--apply too).

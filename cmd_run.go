@@ -6,16 +6,11 @@ import "context"
 // policy's steps, make the changes with --apply, and report. With --demo it
 // applies in the demo's portal and then undoes its own run.
 func runCommand(ctx context.Context, s *session) int {
-	runner, err := s.connect()
-	defer s.demo.Close()
-	if err != nil {
-		return s.fail(err, exitFor(err))
+	runner, done, code := s.open(ctx)
+	defer done()
+	if code != 0 {
+		return code
 	}
-	store, err := s.remember(ctx, runner)
-	if err != nil {
-		return s.fail(err, exitFailed)
-	}
-	defer store.Close()
 	r := runner.Run(ctx, s.cfg.Policy)
 	if s.demo != nil {
 		defer s.demo.summarise(ctx, s, runner, r)

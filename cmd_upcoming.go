@@ -20,16 +20,11 @@ import (
 // nothing at all: an empty discovery would make the portal delete every
 // instance.
 func upcomingCommand(ctx context.Context, s *session) int {
-	runner, err := s.connect()
-	defer s.demo.Close()
-	if err != nil {
-		return s.fail(err, exitFor(err))
+	runner, done, code := s.open(ctx)
+	defer done()
+	if code != 0 {
+		return code
 	}
-	store, err := s.remember(ctx, runner)
-	if err != nil {
-		return s.fail(err, exitFailed)
-	}
-	defer store.Close()
 	r := runner.Run(ctx, s.cfg.Policy)
 	users, err := r.UpcomingUsers()
 	if err != nil {

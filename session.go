@@ -114,6 +114,21 @@ func (s *session) connect() (*hygiene.Runner, error) {
 	return &hygiene.Runner{Portal: client, Log: s.log, Now: s.d.now}, nil
 }
 
+// open connects and gives the runner its memory, for a command that plans
+// (run, check, upcoming); done ends both. code is the exit status of a
+// failure, already reported, 0 when the runner is ready.
+func (s *session) open(ctx context.Context) (runner *hygiene.Runner, done func(), code int) {
+	runner, err := s.connect()
+	if err != nil {
+		return nil, s.demo.Close, s.fail(err, exitFor(err))
+	}
+	store, err := s.remember(ctx, runner)
+	if err != nil {
+		return nil, s.demo.Close, s.fail(err, exitFailed)
+	}
+	return runner, func() { store.Close(); s.demo.Close() }, 0
+}
+
 // remember gives the runner the state file the settings name (the demo's
 // throwaway file with --demo), and returns what closes it.
 func (s *session) remember(ctx context.Context, runner *hygiene.Runner) (io.Closer, error) {
