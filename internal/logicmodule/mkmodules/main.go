@@ -7,6 +7,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -16,19 +17,34 @@ import (
 )
 
 func main() {
-	dir := flag.String("dir", "", "write the committed modules into this directory")
-	uploaded := flag.String("uploaded", "", "write the uploaded-file DataSource to this file")
-	linux := flag.String("linux", "", "the linux_amd64 binary the uploaded module carries")
-	windows := flag.String("windows", "", "the windows_amd64 binary the uploaded module carries")
-	flag.Parse()
-	if err := run(*dir, *uploaded, *linux, *windows); err != nil {
-		fmt.Fprintf(os.Stderr, "mkmodules: %v\n", err)
-		os.Exit(1)
+	os.Exit(mkmodules(os.Args[1:], os.Stderr))
+}
+
+// mkmodules reads the command line, writes what it asks for and returns the
+// exit status; a mistake is one line on stderr.
+func mkmodules(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("mkmodules", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dir := fs.String("dir", "", "write the committed modules into this directory")
+	uploaded := fs.String("uploaded", "", "write the uploaded-file DataSource to this file")
+	linux := fs.String("linux", "", "the linux_amd64 binary the uploaded module carries")
+	windows := fs.String("windows", "", "the windows_amd64 binary the uploaded module carries")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "mkmodules: %q: give either -dir DIR or -uploaded FILE -linux BIN -windows BIN\n", fs.Arg(0))
+		return 2
+	}
+	if err := run(*dir, *uploaded, *linux, *windows); err != nil {
+		fmt.Fprintf(stderr, "mkmodules: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 func run(dir, uploaded, linux, windows string) error {
-	if (dir == "") == (uploaded == "") || flag.NArg() > 0 {
+	if (dir == "") == (uploaded == "") {
 		return fmt.Errorf("give either -dir DIR or -uploaded FILE -linux BIN -windows BIN")
 	}
 	if dir != "" {

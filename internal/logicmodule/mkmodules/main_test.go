@@ -116,3 +116,26 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("a refused run wrote %s (%v)", out, err)
 	}
 }
+
+// The command line: -dir writes, a stray word or an unknown flag is a usage
+// error (2), a failed write is 1; each mistake is said on stderr.
+func TestCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+	}{
+		{"-dir writes the modules", []string{"-dir", dir}, 0},
+		{"a stray word", []string{"-dir", dir, "extra"}, 2},
+		{"an unknown flag", []string{"-out", dir}, 2},
+		{"a directory that does not exist", []string{"-dir", filepath.Join(dir, "missing")}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr bytes.Buffer
+			if code := mkmodules(tc.args, &stderr); code != tc.code || (code != 0) != (stderr.Len() > 0) {
+				t.Errorf("exit %d, stderr %q; want %d, and a message exactly when it fails", code, stderr.String(), tc.code)
+			}
+		})
+	}
+}
