@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"lm-user-hygiene/hygiene"
+	"lm-user-hygiene/internal/config"
 )
 
 // The modules' names; each file is named after its module.
@@ -44,7 +45,7 @@ const UpcomingDiscoverySchedule = 60
 
 var (
 	//go:embed process.groovy
-	processGroovy string
+	processGroovyTemplate string
 	//go:embed installed.groovy
 	installedGroovy string
 	//go:embed users.groovy
@@ -70,19 +71,54 @@ func groovy(script string) string {
 }
 
 // UploadedCmdline is the uploaded script's parameters: the command first,
-// then every setting as --flag=##property## (a property replaced by nothing
-// then cannot swallow the next flag). The binary reads an unreplaced token
-// and an empty value as unset.
-const UploadedCmdline = "run --output=datasource --account=##lmaccount## --base-url=##lmuh.base-url##" +
-	" --access-id=##lmaccess.id## --access-key=##lmaccess.key## --apply=##lmuh.apply##" +
-	" --max-changes=##lmuh.max-changes## --time-budget=##lmuh.time-budget## --log-level=##lmuh.log-level##" +
-	" --log-format=##lmuh.log-format## --state=##lmuh.state## --inactive-days=##lmuh.inactive-days##" +
-	" --activity=##lmuh.activity## --warn-days=##lmuh.warn-days## --suspended-group=##lmuh.suspended-group##" +
-	" --protect-users=##lmuh.protect-users## --protect-roles=##lmuh.protect-roles## --min-admins=##lmuh.min-admins##" +
-	" --admin-roles=##lmuh.admin-roles## --include-api-users=##lmuh.include-api-users##" +
-	" --never-logged-in=##lmuh.never-logged-in## --max-suspend-percent=##lmuh.max-suspend-percent##" +
-	" --role-groups=##lmuh.role-groups## --assign-scope=##lmuh.assign-scope## --sso-created-by=##lmuh.sso-created-by##" +
-	" --ungrouped-group=##lmuh.ungrouped-group## --create-groups=##lmuh.create-groups##"
+// then every setting a device property sets, as --flag=##property## (a
+// property replaced by nothing then cannot swallow the next flag). The
+// binary reads an unreplaced token and an empty value as unset.
+var UploadedCmdline = func() string {
+	line := "run --output=datasource"
+	for _, s := range moduleSettings() {
+		line += " --" + s.Flag + "=##" + s.Property + "##"
+	}
+	return line
+}()
+
+// moduleSettings are the settings a device property sets, in the order the
+// binary lists them.
+func moduleSettings() []config.Setting {
+	var out []config.Setting
+	for _, s := range config.Settings() {
+		if s.Property != "" {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// variablesLine is the line of process.groovy that the map from each device
+// property to the binary's environment variable takes the place of.
+const variablesLine = "// variables\n"
+
+// processGroovy is process.groovy with the map of every device property to
+// the binary's environment variable, one aligned line each.
+var processGroovy = func() string {
+	settings := moduleSettings()
+	width := 0
+	for _, s := range settings {
+		width = max(width, len(s.Property)+2)
+	}
+	var lines strings.Builder
+	for i, s := range settings {
+		fmt.Fprintf(&lines, "    %-*s: %q", width, `"`+s.Property+`"`, s.Env)
+		if i < len(settings)-1 {
+			lines.WriteString(",")
+		}
+		lines.WriteString("\n")
+	}
+	if strings.Count(processGroovyTemplate, variablesLine) != 1 {
+		panic("logicmodule: process.groovy has no single line " + strings.TrimSpace(variablesLine))
+	}
+	return strings.Replace(processGroovyTemplate, variablesLine, lines.String(), 1)
+}()
 
 const group = "LogicMonitor Portal"
 

@@ -6,34 +6,10 @@
 // spaces.
 
 // Device property -> environment variable of the binary. Each lmuh.<flag>
-// property sets that flag's setting; see lm-user-hygiene --help.
+// property sets that flag's setting; see lm-user-hygiene --help. (The lines
+// are written from the binary's own list of settings.)
 def variables = [
-    "lmaccount"               : "LM_ACCOUNT",
-    "lmuh.base-url"           : "LM_BASE_URL",
-    "lmaccess.id"             : "LM_ACCESS_ID",
-    "lmaccess.key"            : "LM_ACCESS_KEY",
-    "lmuh.apply"              : "LMUH_APPLY",
-    "lmuh.max-changes"        : "LMUH_MAX_CHANGES",
-    "lmuh.time-budget"        : "LMUH_TIME_BUDGET",
-    "lmuh.log-level"          : "LMUH_LOG_LEVEL",
-    "lmuh.log-format"         : "LMUH_LOG_FORMAT",
-    "lmuh.state"              : "LMUH_STATE",
-    "lmuh.inactive-days"      : "LMUH_INACTIVE_DAYS",
-    "lmuh.activity"           : "LMUH_ACTIVITY",
-    "lmuh.warn-days"          : "LMUH_WARN_DAYS",
-    "lmuh.suspended-group"    : "LMUH_SUSPENDED_GROUP",
-    "lmuh.protect-users"      : "LMUH_PROTECT_USERS",
-    "lmuh.protect-roles"      : "LMUH_PROTECT_ROLES",
-    "lmuh.min-admins"         : "LMUH_MIN_ADMINS",
-    "lmuh.admin-roles"        : "LMUH_ADMIN_ROLES",
-    "lmuh.include-api-users"  : "LMUH_INCLUDE_API_USERS",
-    "lmuh.never-logged-in"    : "LMUH_NEVER_LOGGED_IN",
-    "lmuh.max-suspend-percent": "LMUH_MAX_SUSPEND_PERCENT",
-    "lmuh.role-groups"        : "LMUH_ROLE_GROUPS",
-    "lmuh.assign-scope"       : "LMUH_ASSIGN_SCOPE",
-    "lmuh.sso-created-by"     : "LMUH_SSO_CREATED_BY",
-    "lmuh.ungrouped-group"    : "LMUH_UNGROUPED_GROUP",
-    "lmuh.create-groups"      : "LMUH_CREATE_GROUPS"
+// variables
 ]
 
 // A property the device lacks is unset: null here, and on a collector that
