@@ -41,7 +41,7 @@ type Config struct {
 	BearerToken string `env:"LM_BEARER_TOKEN" flag:"bearer-token" help:"bearer token instead of LMv1" secret:"true"`
 
 	Apply      bool          `env:"LMUH_APPLY,default=false" flag:"apply" help:"write changes; without it the run only plans and reports"`
-	Output     output.Format `env:"LMUH_OUTPUT" flag:"output" help:"run, suspend, assign: datasource, configsource, json or text; check: text, json or configsource; history, undo: text or json (the first is the command's default)"`
+	Output     output.Format `env:"LMUH_OUTPUT" flag:"output" help:"(written from the commands table: outputsHelp)"`
 	MaxChanges int           `env:"LMUH_MAX_CHANGES,default=50" flag:"max-changes" help:"most user changes one run makes; the rest wait for the next run"`
 	TimeBudget time.Duration `env:"LMUH_TIME_BUDGET,default=90s" flag:"time-budget" help:"stop starting changes after this long"`
 	LogLevel   string        `env:"LMUH_LOG_LEVEL,default=info" flag:"log-level" help:"panic, fatal, error, warn, info, debug or trace (logs go to stderr); warn by default when the output is text or json"`

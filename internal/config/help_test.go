@@ -55,6 +55,9 @@ func TestWriteHelp(t *testing.T) {
 		}
 	}
 	for _, c := range commands {
+		if !strings.Contains(tool.String(), string(c.name)) || !strings.Contains(tool.String(), ": "+orList(c.outputs)) {
+			t.Errorf("the tool's help does not say that %s prints %s", c.name, orList(c.outputs))
+		}
 		var page strings.Builder
 		WriteHelp(&page, c.name)
 		if !strings.HasPrefix(page.String(), "Usage: lm-user-hygiene "+c.usage+" [flags]") ||

@@ -2,6 +2,7 @@ package config
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"time"
 
@@ -76,6 +77,7 @@ var settings = func() []Setting {
 			// Each command has its own; the default command's is the
 			// one a collector meets.
 			s.Default = string(Outputs(hygiene.CommandRun)[0])
+			s.Help = outputsHelp()
 		}
 		s.Property = "lmuh." + s.Flag
 		if p, ok := properties[s.Flag]; ok {
@@ -122,4 +124,20 @@ func kindOf(field string) string {
 		return "a number"
 	}
 	return "valid"
+}
+
+// outputsHelp is --output's help: the outputs of each command, from the
+// commands table, commands that take the same ones named together.
+func outputsHelp() string {
+	var parts []string
+	for i := 0; i < len(commands); {
+		names := []string{string(commands[i].name)}
+		j := i + 1
+		for ; j < len(commands) && slices.Equal(commands[j].outputs, commands[i].outputs); j++ {
+			names = append(names, string(commands[j].name))
+		}
+		parts = append(parts, strings.Join(names, ", ")+": "+orList(commands[i].outputs))
+		i = j
+	}
+	return strings.Join(parts, "; ") + " (the first is the command's default)"
 }
