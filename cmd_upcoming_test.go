@@ -454,3 +454,46 @@ func TestUpcomingStateLockedPrintsNothing(t *testing.T) {
 		t.Errorf("exit %d, stdout %q; want 1 and nothing, saying the file is in use\n%s", res.code, res.stdout, res.stderr)
 	}
 }
+
+// TestUpcomingNeverKeepsTheDailyRunWaiting: upcoming reads the state file
+// and lets go of it before it reads the portal, so the daily run that
+// starts while an hourly discovery waits on a slow portal gets its lock.
+func TestUpcomingNeverKeepsTheDailyRunWaiting(t *testing.T) {
+	p := upcomingPortal(50)
+	// Once armed, the next users page waits for release: the discovery's.
+	var armed atomic.Bool
+	entered, release := make(chan struct{}), make(chan struct{})
+	slow := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/setting/admins") && armed.CompareAndSwap(true, false) {
+			close(entered)
+			<-release
+		}
+		p.ServeHTTP(w, r)
+	})
+	env := append(withoutEnv(serveEnv(t, slow), "LMUH_STATE"), "LMUH_STATE="+filepath.Join(t.TempDir(), "state.db"))
+	at := func() time.Time { return testNow }
+	if seed := runDeps(t, context.Background(), deps{now: at}, env, upcomingArgs...); seed.code != exitOK {
+		t.Fatalf("the first run: exit %d\n%s", seed.code, seed.stderr)
+	}
+
+	armed.Store(true)
+	done := make(chan result)
+	go func() {
+		done <- runDeps(t, context.Background(), deps{now: at}, env, append([]string{"upcoming", "--output", "discovery"}, upcomingArgs...)...)
+	}()
+	select {
+	case <-entered:
+	case <-time.After(30 * time.Second):
+		close(release)
+		t.Fatal("the discovery never read the portal")
+	}
+	daily := runDeps(t, context.Background(), deps{now: at, lockTimeout: 100 * time.Millisecond}, env, upcomingArgs...)
+	close(release)
+	listed := <-done
+	if ds := datasource(t, daily.stdout); daily.code != exitOK || ds["state_ok"] != 1 {
+		t.Errorf("the daily run beside a discovery waiting on the portal: exit %d, state_ok=%d; want 0 and 1\n%s", daily.code, ds["state_ok"], daily.stderr)
+	}
+	if listed.code != exitOK || listed.stdout == "" {
+		t.Errorf("the discovery: exit %d, %d bytes; want 0 and its list\n%s", listed.code, len(listed.stdout), listed.stderr)
+	}
+}

@@ -92,7 +92,7 @@ func (d *demoPortal) openState(ctx context.Context, rn *hygiene.Runner, cfg *con
 	}
 	if cfg.Command.NeverWrites() {
 		store.Close()
-		store, health, err = state.Open(path, state.Options{ReadOnly: true})
+		store, health, err = state.Open(path, state.Options{ReadOnly: true, Snapshot: true})
 	}
 	return openedState{Store: store, ok: health.OK}, err
 }

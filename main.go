@@ -132,7 +132,7 @@ func openState(cfg *config.Config, pol hygiene.Policy, log *logrus.Entry, lockTi
 		return openedState{ok: true}, nil
 	}
 	readOnly := !pol.AsOf.IsZero() || cfg.Command.NeverWrites()
-	store, health, err := state.Open(path, state.Options{ReadOnly: readOnly, LockTimeout: lockTimeout, CreateAtFirstUse: true})
+	store, health, err := state.Open(path, state.Options{ReadOnly: readOnly, Snapshot: readOnly, LockTimeout: lockTimeout, CreateAtFirstUse: true})
 	if err != nil {
 		return openedState{}, err
 	}

@@ -546,3 +546,36 @@ func TestAStateFileThatCannotBeNamedIsAnEmptyMemory(t *testing.T) {
 	// auto with no user cache directory: there is no file to open.
 	checkEmptyMemory(t, EmptyMemory(""))
 }
+
+// A command that never writes reads the users and lets go of the file at
+// once: the daily run that starts while it reads the portal is not kept
+// waiting, and a damaged file is still said to be one.
+func TestSnapshotLetsGoOfTheFileAtOnce(t *testing.T) {
+	path := populated(t, 3)
+	snap, h, err := Open(path, Options{ReadOnly: true, Snapshot: true})
+	if err != nil || !h.OK {
+		t.Fatalf("Open snapshot: %v, %+v", err, h)
+	}
+	defer snap.Close()
+	run, h, err := Open(path, Options{LockTimeout: -1})
+	if err != nil || !h.OK {
+		t.Fatalf("a run opening the file while the snapshot is open: %v, %+v; want it free", err, h)
+	}
+	if err := run.SaveUsers(map[int]Record{9: {FirstSeen: day("2026-01-01")}}); err != nil {
+		t.Fatal(err)
+	}
+	run.Close()
+	users, err := snap.Users()
+	if err != nil || len(users) != 3 || users[1].FirstSeen != day("2025-01-01") {
+		t.Errorf("snapshot Users = %v, %v; want the 3 users read at Open, not the run's later save", users, err)
+	}
+
+	damaged := filepath.Join(t.TempDir(), "state.db")
+	if err := os.WriteFile(damaged, bytes.Repeat([]byte{0xff}, 3*os.Getpagesize()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, h, err := Open(damaged, Options{ReadOnly: true, Snapshot: true})
+	if err != nil || h.OK || s.Usable() {
+		t.Errorf("snapshot of a damaged file: %v, %+v, usable %v; want an unusable empty memory and a warning", err, h, s.Usable())
+	}
+}

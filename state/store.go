@@ -67,6 +67,12 @@ type Options struct {
 	// nothing is created, moved aside or changed, and the write methods do
 	// nothing.
 	ReadOnly bool
+	// Snapshot, with ReadOnly, reads the users at Open and lets go of the
+	// file at once: a command that never writes (check, upcoming) then
+	// holds the lock for the moment of that read, not while it reads the
+	// portal, so it never keeps the daily run waiting. Users returns what
+	// was read; the journal is not read.
+	Snapshot bool
 	// Now is the clock for journal times and the name of a file moved
 	// aside; nil means time.Now.
 	Now func() time.Time
@@ -111,6 +117,8 @@ type Store struct {
 	// fresh one: the store reads as an empty memory (a first run's) and
 	// records nothing. It is never the same as no state: grace still holds.
 	unusable bool
+	// snapshot is the users a Snapshot store read at Open.
+	snapshot map[int]Record
 }
 
 // EmptyMemory is the store of a run whose state file cannot be used at all
@@ -263,6 +271,9 @@ func openReadOnly(path string, opts Options) (*Store, Health, error) {
 		bad   *damagedError
 		newer *newerSchemaError
 	)
+	if err == nil && opts.Snapshot {
+		err = s.takeSnapshot()
+	}
 	switch {
 	case err == nil:
 		return s, Health{OK: true}, nil
@@ -275,6 +286,20 @@ func openReadOnly(path string, opts Options) (*Store, Health, error) {
 	default:
 		return unusable(path, opts, "cannot be read", err)
 	}
+}
+
+// takeSnapshot reads the users and closes the file. A record that cannot be
+// read is a damaged file, as at any other read.
+func (s *Store) takeSnapshot() error {
+	users, err := s.Users()
+	info, _ := os.Stat(s.path)
+	s.Close()
+	s.db = nil
+	if err != nil {
+		return &damagedError{err: err, file: info}
+	}
+	s.snapshot = users
+	return nil
 }
 
 // unusable is the store and Health of a run whose file cannot be used: an

@@ -66,6 +66,9 @@ func (s *Store) Users() (users map[int]Record, err error) {
 	if err := s.materialize(); err != nil {
 		return map[int]Record{}, err
 	}
+	if s != nil && s.snapshot != nil {
+		return s.snapshot, nil
+	}
 	if s == nil || s.db == nil {
 		return map[int]Record{}, nil
 	}
