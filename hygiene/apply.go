@@ -16,8 +16,10 @@ import (
 )
 
 // ApplyWorkers bounds concurrent PATCHes; the client paces them further from
-// the rate-limit headers.
-const ApplyWorkers = 4
+// the rate-limit headers. It is the refusals that stop a run: were every
+// PATCH in flight refused, no more than lm.RefusalsInARow refused PATCHes
+// are sent, also when the refusals start after a PATCH was made.
+const ApplyWorkers = lm.RefusalsInARow
 
 // inflightTimeout bounds a write that has started, which a cancellation does
 // not interrupt. With the default 90s time budget a run ends within 110s,

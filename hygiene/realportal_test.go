@@ -333,6 +333,18 @@ func TestRealPortalRefusalsInARow(t *testing.T) {
 			t.Errorf("failure %v, %d PATCHes, %v: want every change tried, 4 errors", r.Failure, patches, got)
 		}
 	})
+	t.Run("refusals that start after a change was made still stop at three", func(t *testing.T) {
+		e := newE2E(t, 7, nil)
+		// Slow answers, so that every PATCH the run lets go at once is in
+		// flight before the first refusal is judged.
+		e.portal.InjectFault(lmfake.Fault{Method: http.MethodPatch, Stall: 20 * time.Millisecond}) // served as asked
+		e.portal.InjectFault(lmfake.Fault{Method: http.MethodPatch, Status: http.StatusForbidden, Stall: 20 * time.Millisecond, Count: idleUsers})
+		r, _, patches, _ := e.run(true)
+		got := tally(r)
+		if r.Failure == nil || patches != 1+lm.RefusalsInARow || got[hygiene.ResultFailed] != lm.RefusalsInARow || got[hygiene.ResultApplied] != 1 {
+			t.Errorf("failure %v, %d PATCHes, %v: want 1 made, then no more than %d refused and the run stopped", r.Failure, patches, got, lm.RefusalsInARow)
+		}
+	})
 }
 
 // A portal that answers 400 naming sort: each list costs its one refused
