@@ -9,6 +9,7 @@ import (
 
 	"lm-user-hygiene/assign"
 	"lm-user-hygiene/lm"
+	"lm-user-hygiene/suspend"
 )
 
 // CheckInput is what check knows beyond the report of the run it planned.
@@ -157,7 +158,11 @@ func Check(r *Report, in CheckInput) CheckResult {
 		c.attention("the run would fail: " + oneLine(r.Failure.Error()))
 	}
 	if !r.StateOK {
-		c.attention("the state file cannot be used (the warning above says why): until it can, every run reads an empty memory, so notice starts afresh and nobody idle is suspended; " +
+		held := ""
+		if r.Policy.Suspend.WarnDays > 0 {
+			held = ", so notice starts afresh and nobody idle is suspended"
+		}
+		c.attention("the state file cannot be used (the warning above says why): until it can, every run reads an empty memory" + held + "; " +
 			"fix its permissions or path, or choose --state off")
 	}
 	c.Plan = map[string]int{}
@@ -374,6 +379,16 @@ func (c *CheckResult) checkUsers(r *Report, counts Counts) {
 	if counts.FutureActivity > 0 {
 		c.note(fmt.Sprintf("%s with activity more than a day in the future: never suspended until the portal's timestamps are right",
 			users(counts.FutureActivity)))
+	}
+	if sp := r.SuspendPlan; sp != nil && sp.NoRoles > 0 {
+		var names []string
+		for _, d := range sp.Decisions {
+			if d.Outcome == suspend.OutcomeNoRoles {
+				names = append(names, strconv.Quote(d.User.Username))
+			}
+		}
+		c.note(fmt.Sprintf("%s whose roles are an empty list (%s): never changed, since a change must carry the user's roles; "+
+			"give each a role in the portal", users(sp.NoRoles), strings.Join(names, ", ")))
 	}
 }
 

@@ -74,7 +74,7 @@ var Datapoints = []Datapoint{
 	{"reactivated_kept", "active users found in the suspended group (reactivated by a person): not suspended again", count(func(c *Counts) int { return c.ReactivatedKept })},
 	{"suspend_upcoming", "users warned: suspended after --warn-days unless active", count(func(c *Counts) int { return c.SuspendUpcoming })},
 	{"exempt_skipped", "users exempt by a note tag that would otherwise be upcoming or suspended", count(func(c *Counts) int { return c.ExemptSkipped })},
-	{"state_ok", "0 when the state file asked for could not be used: the run read an empty memory and recorded nothing", count(func(c *Counts) int { return c.StateOK })},
+	{"state_ok", "0 when the state file asked for could not be opened, read or written (it is then moved aside, or read as an empty memory, or left as it was): never a reason to suspend sooner", count(func(c *Counts) int { return c.StateOK })},
 	{"budget_exhausted", "1 when the time budget kept planned changes from being made", count(func(c *Counts) int { return c.BudgetExhausted })},
 	{"config_warnings", "settings that name no user, role or group in the portal", count(func(c *Counts) int { return c.ConfigWarnings })},
 }

@@ -4,8 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
+	"github.com/sirupsen/logrus/hooks/test"
 
 	"lm-user-hygiene/lm"
 	"lm-user-hygiene/state"
@@ -244,9 +248,21 @@ func TestAUserWithoutRolesIsNeverChanged(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			p := idlePortal(0)
 			p.users = append(p.users, tt.user)
-			r := testRunner(p).Run(t.Context(), testPolicy())
+			rn := testRunner(p)
+			logger, hook := test.NewNullLogger()
+			rn.Log = logrus.NewEntry(logger)
+			r := rn.Run(t.Context(), testPolicy())
 			if r.Failure != nil || len(r.Changes) != 0 || len(p.patches) != 0 {
 				t.Fatalf("failure %v, %d changes, %d PATCHes: a user without roles was planned", r.Failure, len(r.Changes), len(p.patches))
+			}
+			reported := 0
+			for _, e := range hook.AllEntries() {
+				if e.Level == logrus.WarnLevel && e.Data["user"] == "bare" && strings.Contains(e.Message, "no roles") {
+					reported++
+				}
+			}
+			if reported != 1 {
+				t.Errorf("%d warnings name the user without roles, want 1: the log is what a collector's run shows", reported)
 			}
 			c := r.Counts(Stats{})
 			if c.Errors != 0 || c.InactiveFound != 0 || c.Pending != 0 {

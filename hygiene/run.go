@@ -307,8 +307,11 @@ func (rn *Runner) plan(r *Report) {
 			rn.Log.WithField("reason", sp.TripReason).Error("inactivity breaker tripped: the data looks suspect, nothing will be written")
 		}
 		for i := range sp.Decisions {
-			if d := &sp.Decisions[i]; d.Warning != "" {
+			switch d := &sp.Decisions[i]; {
+			case d.Warning != "":
 				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Warn(d.Warning)
+			case d.Outcome == suspend.OutcomeNoRoles:
+				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Warn(d.Reason)
 			}
 		}
 	}

@@ -411,14 +411,16 @@ var runAlerts = map[string]alert{
 			"`lm-user-hygiene check` on the collector; it names each setting and entry. Fix the property on ##HOST##."},
 	"users_unreadable": {"> 0", 1, "LM User Hygiene: some users could not be read",
 		"##VALUE## users could not be read with confidence and were left alone (a status other than active or " +
-			"suspended, no roles or groups, no usable id). Above 5% the run changes nothing. What to do: run " +
+			"suspended, roles or adminGroupIds null, absent or not a list, no usable id). Above 5% the run changes nothing. What to do: run " +
 			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
 		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##. A file that " +
-			"cannot be opened or read is read as an empty memory, a first run's: every notice starts today and nothing is " +
-			"recorded, so with a notice period (lmuh.warn-days above 0) suspensions wait until it can be used again (losing the memory never suspends anyone sooner). " +
-			"A file that cannot be written keeps what it had. What to do: read the run's log, which names the file and " +
-			"the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set lmuh.state to a path the " +
+			"cannot be read is moved aside (.corrupt-<time>) and a fresh one started; one that cannot be used at all (not " +
+			"even replaced) is read as an empty memory, a first run's: every notice starts today and nothing is recorded, so " +
+			"with a notice period (lmuh.warn-days above 0) suspensions wait until it can be used again (losing the memory " +
+			"never suspends anyone sooner). A write that fails leaves the file as it was. What to do: read the run's log, " +
+			"which names the file and the error (a full disk, permissions, a file moved aside as corrupt); fix it, or set " +
+			"lmuh.state to a path the " +
 			"collector's user can write."},
 }
 
@@ -511,12 +513,12 @@ var descriptions = map[string]string{
 	"api_requests":        "REST API requests made by this run.",
 	"api_retries":         "REST API requests retried (rate limit, 502/503/504, network errors).",
 	"duration_seconds":    "Run time of the binary in seconds.",
-	"users_unreadable":    "Users left alone because their data could not be read with confidence (a status other than active or suspended, no roles or groups, no usable id). More than 5% stops the run.",
+	"users_unreadable":    "Users left alone because their data could not be read with confidence (a status other than active or suspended, roles or adminGroupIds null, absent or not a list, no usable id). More than 5% stops the run.",
 	"assign_out_of_scope": "Ungrouped active users left alone because --assign-scope sso does not count them as created by SSO.",
 	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
 	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
 	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
-	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off; 0 when the file asked for could not be used: one that cannot be opened or read is read as an empty memory (notice starts today, nothing recorded), one that cannot be written keeps what it had.",
+	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off; 0 when the file asked for could not be opened, read or written: one that cannot be read is moved aside and a fresh one started, one that cannot be used at all is read as an empty memory (notice starts today, nothing recorded), a write that fails leaves the file as it was.",
 	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
 	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
 }
