@@ -272,6 +272,30 @@ func TestLifecycleWithoutStateNoGrace(t *testing.T) {
 	}
 }
 
+// TestLifecycleUnusableStateNeverSuspendsSooner: a --state path that can be
+// neither used nor made (under a regular file) is an empty memory, never
+// --state off: with --apply the idle user is given notice, not suspended,
+// and state_ok says the file failed.
+func TestLifecycleUnusableStateNeverSuspendsSooner(t *testing.T) {
+	lc := newLifecycle(t, lm.User{Username: "pat@example.com", LastLoginOn: daysAgo(100)})
+	file := filepath.Join(t.TempDir(), "a-file")
+	if err := os.WriteFile(file, []byte("not a directory"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	lc.state = filepath.Join(file, "acme.db")
+	for _, d := range []int{0, 1, 15} {
+		res := lc.run(day(d), append(slices.Clone(lifecycleArgs), "--output", "datasource")...)
+		ds := datasource(t, res.stdout)
+		if res.code != exitOK || ds["suspend_applied"] != 0 || ds["suspend_upcoming"] != 1 || ds["state_ok"] != 0 {
+			t.Errorf("day %d: exit %d, suspend_applied=%d suspend_upcoming=%d state_ok=%d; want 0 0 1 0\n%s",
+				d, res.code, ds["suspend_applied"], ds["suspend_upcoming"], ds["state_ok"], res.stderr)
+		}
+	}
+	if lc.p.Writes() != 0 {
+		t.Errorf("%d writes to the portal, want none: nobody is suspended without notice", lc.p.Writes())
+	}
+}
+
 // TestLifecycleAsOfWritesNoState: --as-of plans on the state without writing
 // a byte of it, and sees the user suspended by then.
 func TestLifecycleAsOfWritesNoState(t *testing.T) {
