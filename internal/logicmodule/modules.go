@@ -429,13 +429,9 @@ var runAlerts = map[string]alert{
 func runDatapoints() []Datapoint {
 	var out []Datapoint
 	for _, d := range hygiene.Datapoints {
-		desc := descriptions[d.Name]
-		if desc == "" {
-			desc = d.Help
-		}
 		dp := Datapoint{
 			Name:                d.Name,
-			Description:         desc,
+			Description:         d.Help,
 			DataType:            7,
 			UseValue:            "output",
 			PostProcessorMethod: "namevalue",
@@ -484,41 +480,4 @@ func Committed() map[string][]byte {
 		ConfigSourceName + ".xml": ConfigSource().XML(),
 		UpcomingName + ".xml":     Upcoming().XML(),
 	}
-}
-
-// descriptions say more than the output's help line, for a person reading
-// the datapoint in the portal.
-var descriptions = map[string]string{
-	"run_success":         "1 when the run completed (per-user failures are counted in errors), 0 when it could not: portal unreachable, authentication refused, data suspect or bad configuration. The binary's stderr says why.",
-	"dry_run":             "1 when the run only planned (lmuh.apply is not true), 0 when it applied changes.",
-	"breaker_tripped":     "1 when more than --max-suspend-percent of the active users looked inactive: the data is suspect, nothing was written and the run failed.",
-	"users_total":         "Users in the portal.",
-	"users_active":        "Users whose status is active.",
-	"users_suspended":     "Users whose status is suspended.",
-	"users_api_only":      "API-only users.",
-	"inactive_found":      "Users the inactivity rule would suspend, after the exclusions and before the admin guard and the per-run cap.",
-	"suspend_planned":     "Suspensions planned by this run.",
-	"suspend_applied":     "Suspensions written by this run.",
-	"move_planned":        "Already suspended users planned to move into the suspended group.",
-	"move_applied":        "Already suspended users moved into the suspended group.",
-	"assign_planned":      "Ungrouped users planned to move into the groups of their roles.",
-	"assign_applied":      "Ungrouped users moved into the groups of their roles.",
-	"groups_created":      "User groups created by this run.",
-	"unmapped":            "Ungrouped users none of whose roles maps to an existing group; they are left alone.",
-	"protected_skipped":   "Inactive users kept active because they are protected, own the run's API token or are needed by the admin guard.",
-	"never_logged_in":     "Active users with no activity at all.",
-	"future_activity":     "Users whose activity time lies more than a day in the future; never suspended on that data.",
-	"pending":             "Planned user changes left for the next run: by --max-changes, by --time-budget running out, by a rate-limit window still closed when the budget ends, or by a systemic stop (a 401, three writes in a row refused, a portal that merges or ignores adminGroupIds). In plan mode, those --max-changes would leave. A refused run's changes are not pending (0).",
-	"errors":              "User changes or group creations the portal refused or answered unexpectedly.",
-	"api_requests":        "REST API requests made by this run.",
-	"api_retries":         "REST API requests retried (rate limit, 502/503/504, network errors).",
-	"duration_seconds":    "Run time of the binary in seconds.",
-	"users_unreadable":    "Users left alone because their data could not be read with confidence (a status other than active or suspended, roles or adminGroupIds null, absent or not a list, no usable id). More than 5% stops the run.",
-	"assign_out_of_scope": "Ungrouped active users left alone because --assign-scope sso does not count them as created by SSO.",
-	"reactivated_kept":    "Active users found in the suspended group: reactivated by a person, never suspended by this run.",
-	"suspend_upcoming":    "Users who will be suspended within --warn-days unless they become active (the notice).",
-	"exempt_skipped":      "Users exempt by an lmuh:exempt or lmuh:exempt-until tag in their note who would otherwise be upcoming or suspended.",
-	"state_ok":            "1 when the state file (the lifecycle memory) was used or --state is off; 0 when the file asked for could not be opened, read or written: one that cannot be read is moved aside and a fresh one started, one that cannot be used at all is read as an empty memory (notice starts today, nothing recorded), a write that fails leaves the file as it was.",
-	"budget_exhausted":    "1 when --time-budget ran out before every planned change was made; the rest are pending.",
-	"config_warnings":     "Settings that name something the portal does not have: a --protect-users entry that matches no user, a role or group that does not exist.",
 }
