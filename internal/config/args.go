@@ -109,7 +109,8 @@ func (c *Config) read(ctx context.Context, args []string, env map[string]string)
 	if c.Help || c.Version {
 		return given{}, nil
 	}
-	if c.Command == hygiene.CommandUndo {
+	if c.Command == hygiene.CommandUndo && !c.Demo {
+		// With --demo the demo's own refusal says more (checkDemo).
 		if c.UndoRun == "" {
 			return given{}, Usagef("undo needs the run to undo: undo RUN, with RUN a run id from history, or last (see undo --help)")
 		}

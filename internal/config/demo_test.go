@@ -41,6 +41,7 @@ func TestDemoRefusals(t *testing.T) {
 	}{
 		{[]string{"history", "--demo"}, nil, "history --demo: the demo's journal"},
 		{[]string{"undo", "last", "--demo"}, nil, "undo --demo: the demo's journal"},
+		{[]string{"undo", "--demo"}, nil, "undo --demo: the demo's journal"},
 		{[]string{"--demo", "--state=x.db"}, nil, "--state beside --demo"},
 		{[]string{"--demo"}, map[string]string{"LMUH_AS_OF": "2999-01-01"}, "--as-of beside --demo"},
 		{[]string{"--demo", "--access-key", "k"}, nil, "--access-key beside --demo"},

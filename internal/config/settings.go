@@ -46,7 +46,7 @@ const useSuspendStep = useRun | useSuspend | useCheck | useUpcoming
 // read by every command that plans (run, suspend, assign, check).
 var uses = map[string]use{
 	"account": useAll, "base-url": useAll, "access-id": usePortal, "access-key": usePortal, "bearer-token": usePortal,
-	"apply": usePortal, "output": useAll, "max-changes": useRun | useSuspend | useAssign | useUndo | useUpcoming, "time-budget": usePortal,
+	"apply": usePortal, "output": useAll, "max-changes": useRun | useSuspend | useAssign | useCheck | useUndo | useUpcoming, "time-budget": usePortal,
 	"log-level": useAll, "log-format": useAll, "state": useAll,
 	"suspended-group": usePlan,
 	// assign reads --inactive-days and --activity too: a reactivated user
