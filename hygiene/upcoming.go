@@ -1,9 +1,7 @@
 package hygiene
 
 import (
-	"cmp"
 	"errors"
-	"slices"
 	"time"
 
 	"lm-user-hygiene/suspend"
@@ -33,11 +31,11 @@ type Upcoming struct {
 	Reason string
 }
 
-// ErrNoPlan is a report without a suspend plan: there is no list to give.
-var ErrNoPlan = errors.New("the run made no suspend plan")
+// errNoPlan is a report without a suspend plan: there is no list to give.
+var errNoPlan = errors.New("the run made no suspend plan")
 
 // UpcomingUsers lists the users the report's suspend plan decided are
-// upcoming, sorted by id: the same users, days and reasons as the plan (and
+// upcoming, in the plan's order (the outputs sort them by id): the same users, days and reasons as the plan (and
 // suspend_upcoming), taken from its decisions, never decided again.
 //
 // A list is only given for a plan of the whole portal that the run would
@@ -51,7 +49,7 @@ func (r *Report) UpcomingUsers() ([]Upcoming, error) {
 	case r.Failure != nil:
 		return nil, r.Failure
 	case !r.Read || sp == nil:
-		return nil, ErrNoPlan
+		return nil, errNoPlan
 	}
 	today := utcDay(sp.Now)
 	out := make([]Upcoming, 0, sp.Upcoming)
@@ -82,7 +80,6 @@ func (r *Report) UpcomingUsers() ([]Upcoming, error) {
 			Reason:       d.Reason,
 		})
 	}
-	slices.SortFunc(out, func(a, b Upcoming) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
 

@@ -159,14 +159,6 @@ func TestUpcomingRules(t *testing.T) {
 			policy: nil,
 			want:   []Upcoming{},
 		},
-		{
-			name:  "the list is sorted by id",
-			users: []lm.User{{Username: "zed", LastLoginOn: ago(85 * dayLength)}, {Username: "amy", LastLoginOn: ago(80 * dayLength)}},
-			want: []Upcoming{
-				{ID: 100, Username: "zed", SuspendOn: date("2026-12-03"), LastActivity: now.Add(-85 * dayLength), DaysLeft: 5, IdleDays: 85},
-				{ID: 101, Username: "amy", SuspendOn: date("2026-12-08"), LastActivity: now.Add(-80 * dayLength), DaysLeft: 10, IdleDays: 80},
-			},
-		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -281,7 +281,7 @@ func (c *Client) UpdateUser(ctx context.Context, u UserUpdate) (User, error) {
 // verify compares the user as the portal has it with the update asked.
 func verify(u UserUpdate, got User) error {
 	var diffs []string
-	if got.Status != u.Status {
+	if !SameStatus(got.Status, u.Status) {
 		diffs = append(diffs, fmt.Sprintf("asked status %s, the portal has %s", u.Status, got.Status))
 	}
 	sameGroups := sameIDSet(got.GroupIDs, u.GroupIDs)
