@@ -142,7 +142,9 @@ func TestCommandHelpListsOnlyItsSettings(t *testing.T) {
 		{"run", []string{"--inactive-days LMUH_INACTIVE_DAYS", "--role-groups LMUH_ROLE_GROUPS", "--max-changes LMUH_MAX_CHANGES", "--demo"}, nil},
 		{"suspend", []string{"--protect-users LMUH_PROTECT_USERS", "--suspended-group"}, []string{"--role-groups", "--assign-scope"}},
 		{"assign", []string{"--role-groups", "--create-groups"}, []string{"--protect-users", "--min-admins"}},
-		{"check", []string{"--protect-users", "--role-groups", "--output LMUH_OUTPUT text, json or configsource (default text)"}, []string{"--max-changes"}},
+		// check's plan counts what the cap would leave pending.
+		{"check", []string{"--protect-users", "--role-groups", "--max-changes", "--output LMUH_OUTPUT text, json or configsource (default text)"}, nil},
+		{"upcoming", []string{"--inactive-days", "--warn-days", "--state", "--output LMUH_OUTPUT text, json, discovery or batch (default text)"}, nil},
 		{"history", []string{"--state LMUH_STATE", "--account LM_ACCOUNT"}, []string{"--access-key", "--inactive-days", "--apply", "--demo"}},
 		{"undo", []string{"--apply", "--max-changes", "--access-key LM_ACCESS_KEY"}, []string{"--inactive-days", "--role-groups", "--demo"}},
 	} {
@@ -282,6 +284,11 @@ func TestLogLevelBesideAReport(t *testing.T) {
 		res := runAt(t, testNow, serveEnv(t, goldenPortal(testNow)), append(append([]string{}, goldenArgs...), tc.args...)...)
 		if got := strings.Contains(res.stderr, "level=info"); got != tc.infoLogs || res.code == exitConfig || res.code == exitFailed {
 			t.Errorf("%q: exit %d, info logs %v, want %v:\n%s", tc.args, res.code, got, tc.infoLogs, res.stderr)
+		}
+		// Beside a report, what the report lists user by user is no log
+		// line per user: a warning says how many, once.
+		if !tc.infoLogs && strings.Contains(res.stderr, "cannot regroup user") {
+			t.Errorf("%q: a log line per unmapped user beside the report:\n%s", tc.args, res.stderr)
 		}
 	}
 }

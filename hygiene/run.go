@@ -311,8 +311,12 @@ func (rn *Runner) plan(r *Report) {
 			case d.Warning != "":
 				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Warn(d.Warning)
 			case d.Outcome == suspend.OutcomeNoRoles:
-				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Warn(d.Reason)
+				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "id": d.User.ID}).Info(d.Reason)
 			}
+		}
+		if sp.NoRoles > 0 {
+			rn.Log.WithField("no_roles", sp.NoRoles).Warn("users whose roles are an empty list are never changed: give each a role in the portal " +
+				"(the log at info, --output text and check name each)")
 		}
 	}
 	if p.runsAssign() {
@@ -325,8 +329,12 @@ func (rn *Runner) plan(r *Report) {
 				r.Changes = append(r.Changes, &Change{Kind: KindRegroup, User: d.User, Status: d.User.Status,
 					GroupIDs: d.GroupIDs, NewGroups: d.NewGroups, Reason: d.Reason})
 			case d.Outcome == assign.OutcomeUnmapped:
-				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "reason": d.Reason}).Warn("cannot regroup user")
+				rn.Log.WithFields(logrus.Fields{"user": d.User.Username, "reason": d.Reason}).Info("cannot regroup user")
 			}
+		}
+		if ap.Unmapped > 0 {
+			rn.Log.WithField("unmapped", ap.Unmapped).Warn("users to regroup that no role maps to a group are left alone: " +
+				"create the groups, map the roles with --role-groups, or use --create-groups (the log at info, --output text and check name each)")
 		}
 	}
 }
