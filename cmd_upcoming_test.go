@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -288,9 +287,8 @@ func TestUpcomingNeverAnEmptyListByAccident(t *testing.T) {
 		setup func(t *testing.T) []string // the environment
 	}{
 		{"unreachable", func(t *testing.T) []string {
-			srv := httptest.NewServer(upcomingPortal(50))
-			srv.Close()
-			return []string{"LM_BASE_URL=" + srv.URL + "/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
+			// Nothing listens on port 1 of the loopback address.
+			return []string{"LM_BASE_URL=http://127.0.0.1:1/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
 		}},
 		{"refused", func(t *testing.T) []string {
 			env := withoutEnv(serveEnv(t, upcomingPortal(50)), "LM_ACCESS_KEY")

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"reflect"
 	"sort"
@@ -289,11 +288,10 @@ func TestCancelStartsNoNewChange(t *testing.T) {
 		}
 		cancel()
 	}()
-	var out, errb bytes.Buffer
-	code := run(ctx, append([]string{"--apply"}, sampleArgs...), env, &out, &errb)
-	ds := datasource(t, out.String())
-	if code != exitFailed || ds["run_success"] != 0 {
-		t.Errorf("exit %d run_success %d, want a run that did not complete", code, ds["run_success"])
+	res := runDeps(t, ctx, deps{now: time.Now}, env, append([]string{"--apply"}, sampleArgs...)...)
+	ds := datasource(t, res.stdout)
+	if res.code != exitFailed || ds["run_success"] != 0 {
+		t.Errorf("exit %d run_success %d, want a run that did not complete", res.code, ds["run_success"])
 	}
 	if ds["pending"] == 0 {
 		t.Error("no change is pending after cancellation")

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -81,9 +80,7 @@ func newGroovyFixture(t *testing.T, users int) *groovyFixture {
 	}
 	portal := lmfake.NewSample(lmfake.Config{AccessID: testAccessID, AccessKey: testAccessKey},
 		lmfake.SampleOptions{Users: users, Now: time.Now(), Seed: 7, WithSuspendedGroup: true})
-	srv := httptest.NewServer(portal)
-	t.Cleanup(srv.Close)
-	f.baseURL = srv.URL + "/santaba/rest"
+	f.baseURL = servePortal(t, portal)
 	return f
 }
 
@@ -258,7 +255,7 @@ func TestGroovyModules(t *testing.T) {
 
 		t.Run(name+" reports a binary that is missing", func(t *testing.T) {
 			res := f.run(t, gm.module, f.deviceProps(filepath.Join(f.dir, "no-such-binary")))
-			if res.code != 1 || !strings.Contains(res.stderr, "set the lmuh.binary property") {
+			if res.code != 127 || !strings.Contains(res.stderr, "set the lmuh.binary property") {
 				t.Errorf("exit %d, stderr %s", res.code, res.stderr)
 			}
 		})
@@ -271,7 +268,7 @@ func TestGroovyModules(t *testing.T) {
 			props := f.deviceProps(sleeper)
 			props["lmuh.timeout"] = "2"
 			res := f.run(t, gm.module, props)
-			if res.code != 1 || !strings.Contains(res.stderr, "did not finish within 2 s and was stopped") {
+			if res.code != 124 || !strings.Contains(res.stderr, "did not finish within 2 s and was stopped") {
 				t.Errorf("exit %d, stderr %s", res.code, res.stderr)
 			}
 			if res.took > 40*time.Second {

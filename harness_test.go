@@ -65,14 +65,21 @@ func runNow(t testing.TB, env []string, args ...string) result {
 	return runDeps(t, context.Background(), deps{now: time.Now}, env, args...)
 }
 
+// servePortal serves h on loopback until the test ends and returns the
+// API base URL a run is pointed at.
+func servePortal(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/santaba/rest"
+}
+
 // serveEnv serves h on loopback and returns the environment of a run
 // against it. Runs are stateless unless a test gives --state: the rules of
 // a single run are checked without the memory of earlier ones.
 func serveEnv(t testing.TB, h http.Handler) []string {
 	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	return []string{"LM_BASE_URL=" + srv.URL + "/santaba/rest", "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
+	return []string{"LM_BASE_URL=" + servePortal(t, h), "LM_ACCESS_ID=" + testAccessID, "LM_ACCESS_KEY=" + testAccessKey, "LMUH_STATE=off"}
 }
 
 // binary is the program built once for every test that runs it as a process.

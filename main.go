@@ -41,8 +41,7 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := runWith(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr,
-		deps{now: time.Now, usersRead: limitMemory, isTerminal: func() bool { return isTerminal(os.Stdout) }})
+	code := run(ctx, os.Args[1:], os.Environ(), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -62,9 +61,14 @@ type deps struct {
 	isTerminal  func() bool
 }
 
-// run is the whole program; it returns the exit status.
+// run is the whole program as the binary runs it; it returns the exit
+// status. The tests run it in-process through runWith, with their own deps.
 func run(ctx context.Context, args, environ []string, stdout, stderr io.Writer) int {
-	return runWith(ctx, args, environ, stdout, stderr, deps{now: time.Now})
+	terminal := func() bool {
+		f, ok := stdout.(*os.File)
+		return ok && isTerminal(f)
+	}
+	return runWith(ctx, args, environ, stdout, stderr, deps{now: time.Now, usersRead: limitMemory, isTerminal: terminal})
 }
 
 // commands are the commands and the function that runs each.

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -35,20 +34,13 @@ func newUpcomingGroovy(t *testing.T) *upcomingGroovy {
 	}
 	env := groovyEnv(t)
 	dir := t.TempDir()
-	g := &upcomingGroovy{dir: dir, binary: filepath.Join(dir, "lm-user-hygiene"), runner: filepath.Join(dir, "runner.groovy"), env: env}
-	build := exec.Command("go", "build", "-o", g.binary, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	g := &upcomingGroovy{dir: dir, binary: testBinary(t), runner: filepath.Join(dir, "runner.groovy"), env: env}
 	if err := os.WriteFile(g.runner, []byte(groovyRunner), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	g.portal = lmfake.NewSample(lmfake.Config{AccessID: testAccessID, AccessKey: testAccessKey},
 		lmfake.SampleOptions{Users: 120, Now: time.Now(), Seed: 5, WithSuspendedGroup: true, WithLifecycle: true})
-	srv := httptest.NewServer(g.portal)
-	t.Cleanup(srv.Close)
-	g.baseURL = srv.URL + "/santaba/rest"
+	g.baseURL = servePortal(t, g.portal)
 	return g
 }
 
@@ -197,7 +189,7 @@ func TestUpcomingModuleGroovy(t *testing.T) {
 
 		t.Run(output+" prints nothing and fails when the binary is missing", func(t *testing.T) {
 			res := g.run(t, output, script, g.props(filepath.Join(g.dir, "no-such-binary")))
-			if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "set the lmuh.binary property") {
+			if res.code != 127 || res.stdout != "" || !strings.Contains(res.stderr, "set the lmuh.binary property") {
 				t.Errorf("exit %d, stdout %q, stderr %s", res.code, res.stdout, res.stderr)
 			}
 		})
@@ -210,7 +202,7 @@ func TestUpcomingModuleGroovy(t *testing.T) {
 			props := g.props(sleeper)
 			props["lmuh.timeout"] = "2"
 			res := g.run(t, output, script, props)
-			if res.code != 1 || res.stdout != "" || !strings.Contains(res.stderr, "did not finish within 2 s and was stopped") {
+			if res.code != 124 || res.stdout != "" || !strings.Contains(res.stderr, "did not finish within 2 s and was stopped") {
 				t.Errorf("exit %d, stdout %q, stderr %s", res.code, res.stdout, res.stderr)
 			}
 			if res.took > 40*time.Second {

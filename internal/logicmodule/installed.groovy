@@ -14,7 +14,7 @@ if (result.error != null) {
     // run_success=0 is what the DataSource alerts on.
     System.err.println("lm-user-hygiene: " + result.error)
     println "run_success=0"
-    return 1
+    return result.status
 }
 if (result.status != 0) {
     System.err.println("lm-user-hygiene exited " + result.status + ": " + result.log)

@@ -386,10 +386,13 @@ var runAlerts = map[string]alert{
 	"run_success": {"< 1 1", 3, "LM User Hygiene: the run did not complete",
 		"The lm-user-hygiene run on ##HOST## did not complete (run_success=##VALUE##, or no data: the script printed " +
 			"nothing). Nothing more was changed after the failure. exit_code says which kind: 2 = bad configuration (a " +
-			"lmaccount, lmaccess.* or lmuh.* property is wrong), 1 = the portal could not be read, refused the token, or " +
-			"its data was suspect. What to do: run `lm-user-hygiene check` on the collector with the same settings; its " +
-			"last line says why. No data at all: the binary is missing (installed: the lmuh.binary path; uploaded: the " +
-			"collector attributes' script files) or the run was stopped at lmuh.timeout. The next daily run clears the alert."},
+			"lmaccount, lmaccess.* or lmuh.* property is wrong); 1 = the portal could not be read, refused the token, or " +
+			"its data was suspect; 127 = the installed binary could not be started (set lmuh.binary to its path); 124 = " +
+			"the run was stopped at lmuh.timeout (keep lmuh.time-budget well inside it, or lower lmuh.max-changes). What " +
+			"to do for 1 or 2: run `lm-user-hygiene check` with the same settings where the binary is (installed), or " +
+			"read the DataSource's raw output in the portal (uploaded); the last line says why. No data at all (uploaded): " +
+			"the collector attributes lack the script file, or the collector stopped the script at its own timeout. " +
+			"The next daily run clears the alert."},
 	"breaker_tripped": {"> 0 0", 1, "LM User Hygiene: too many users looked inactive, nothing was written",
 		"More active users looked inactive than lmuh.max-suspend-percent allows (##VALUE##), so the data is suspect and " +
 			"the run on ##HOST## wrote nothing at all. What to do: read the plan (`lm-user-hygiene run --output text` on " +

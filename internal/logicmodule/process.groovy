@@ -53,8 +53,10 @@ def putSettings = { Map env ->
 // environment, and waits for it: both pipes are read while it runs, so a
 // long log on stderr cannot fill a pipe and stop it, and a run still going
 // after timeoutSeconds is stopped. It returns [error: why the binary did not
-// run to its end, or null; status: its exit status; out: its stdout; log:
-// the last lines of its stderr, which the program keeps secrets out of].
+// run to its end, or null; status: its exit status, or when it did not run
+// to its end 127 (it could not be started) or 124 (it was stopped at the
+// timeout), as shells number them; out: its stdout; log: the last lines of
+// its stderr, which the program keeps secrets out of].
 def runBinary = { List args ->
     def pb = new ProcessBuilder([binary] + args)
     putSettings(pb.environment())
@@ -62,7 +64,7 @@ def runBinary = { List args ->
     try {
         proc = pb.start()
     } catch (IOException e) {
-        return [error: "cannot start " + binary + " (set the lmuh.binary property): " + e.message]
+        return [error: "cannot start " + binary + " (set the lmuh.binary property): " + e.message, status: 127]
     }
     proc.outputStream.close()
     def out = new StringBuilder()
@@ -72,7 +74,7 @@ def runBinary = { List args ->
     if (!proc.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
         proc.destroyForcibly()
         proc.waitFor(5, TimeUnit.SECONDS)
-        return [error: "did not finish within " + timeoutSeconds + " s and was stopped"]
+        return [error: "did not finish within " + timeoutSeconds + " s and was stopped (lmuh.timeout)", status: 124]
     }
     outReader.join(5000)
     errReader.join(5000)

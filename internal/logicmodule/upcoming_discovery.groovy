@@ -21,7 +21,7 @@ def result = runBinary(["upcoming", "--output=" + output])
 // would delete every instance.
 if (result.error != null) {
     System.err.println("lm-user-hygiene: " + result.error)
-    return 1
+    return result.status
 }
 if (result.status != 0) {
     System.err.println("lm-user-hygiene exited " + result.status + ": " + result.log)

@@ -16,7 +16,7 @@ if (result.error != null) {
     // Nothing printed: the portal reports that the config could not be
     // retrieved rather than a false diff.
     System.err.println("lm-user-hygiene: " + result.error)
-    return 1
+    return result.status
 }
 // check exits 3 when something needs the admin's attention: the snapshot was
 // taken all the same.
