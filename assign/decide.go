@@ -15,8 +15,9 @@ import (
 // why. exclude holds the ids of users the suspend step of the same run is
 // suspending: regrouping them would undo that suspension's group move.
 // NewPlan does no I/O and the same input always gives the same plan.
-func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, exclude map[int]bool) Plan {
+func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, facts Facts, exclude map[int]bool) Plan {
 	p := newPlanner(groups, roles, opts, exclude)
+	p.facts = facts
 	p.sso = SSOCreators(users, opts.SSOCreatedBy)
 	plan := Plan{Decisions: make([]Decision, 0, len(users))}
 	for i := range users {
@@ -46,6 +47,7 @@ func NewPlan(users []lm.User, groups []lm.Group, roles []lm.Role, opts Options, 
 
 type planner struct {
 	opts      Options
+	facts     Facts
 	exclude   map[int]bool
 	groupByID map[int]lm.Group
 	// groups sorted by id; lm.FindGroup picks among groups whose names
@@ -142,11 +144,11 @@ func (p *planner) inSuspendedGroup(u *lm.User) bool {
 func (p *planner) idleReactivated(u *lm.User) string {
 	name, at, ok := suspend.LatestActivity(u, p.opts.Activity)
 	cutoff := "the suspend cutoff"
-	if !p.opts.InactiveCutoff.IsZero() {
-		if ok && !at.Before(p.opts.InactiveCutoff) {
+	if !p.facts.InactiveCutoff.IsZero() {
+		if ok && !at.Before(p.facts.InactiveCutoff) {
 			return ""
 		}
-		cutoff += " " + p.opts.InactiveCutoff.UTC().Format(time.DateOnly)
+		cutoff += " " + p.facts.InactiveCutoff.UTC().Format(time.DateOnly)
 	}
 	if !ok {
 		return p.reasons.Join("no activity, so idle past ", cutoff)
@@ -210,7 +212,7 @@ func (p *planner) decide(u *lm.User) Decision {
 		return d
 	}
 
-	if reactivated && !p.opts.HaveState {
+	if reactivated && !p.facts.HaveState {
 		if idle := p.idleReactivated(u); idle != "" {
 			d.Outcome = OutcomeReactivatedKept
 			d.Reason = p.reasons.Join(who, ": ", idle,

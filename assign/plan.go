@@ -30,11 +30,18 @@ type Options struct {
 	// SSOCreatedBy (--sso-created-by), when set, replaces the whole test of
 	// which createdBy counts as SSO: a value matching it does, any other not.
 	SSOCreatedBy *regexp.Regexp `json:"sso_created_by,omitempty"`
-	// HaveState tells whether the run keeps lifecycle memory (as
-	// suspend.Options.HaveState). With it a reactivated user is regrouped
-	// whatever its activity, since the memory keeps the suspend step from
-	// suspending it again at once.
-	HaveState bool `json:"-"`
+	// Activity is --activity as the suspend step reads it
+	// (suspend.ActivityAny or suspend.ActivityLogin; empty: any).
+	Activity string `json:"-"`
+}
+
+// Facts are what the run knows that no setting says; they are arguments of
+// NewPlan, never part of the options.
+type Facts struct {
+	// HaveState tells whether the run keeps lifecycle memory. With it a
+	// reactivated user is regrouped whatever its activity, since the memory
+	// keeps the suspend step from suspending it again at once.
+	HaveState bool
 	// InactiveCutoff is the suspend step's cutoff: the rules' clock minus
 	// --inactive-days, i.e. suspend.Plan.Cutoff (the run computes it the same
 	// way when the suspend step does not run). Without state the suspended
@@ -42,10 +49,7 @@ type Options struct {
 	// latest activity (by Activity) is before it keeps its groups until it
 	// is active again. The zero time counts every reactivated user as idle:
 	// without state and without a cutoff none is regrouped.
-	InactiveCutoff time.Time `json:"-"`
-	// Activity is --activity as the suspend step reads it
-	// (suspend.ActivityAny or suspend.ActivityLogin; empty: any).
-	Activity string `json:"-"`
+	InactiveCutoff time.Time
 }
 
 // Action is what the plan does to a user.

@@ -49,9 +49,11 @@ func testOptions() Options {
 		Scope:          ScopeSSO,
 		UngroupedGroup: "Ungrouped",
 		SuspendedGroup: "Suspended",
-		HaveState:      true,
 	}
 }
+
+// testFacts are a run with lifecycle memory.
+func testFacts() Facts { return Facts{HaveState: true} }
 
 func user(id int, name, createdBy string, groupIDs []int, roles ...lm.Role) lm.User {
 	return lm.User{ID: id, Username: name, Status: lm.StatusActive, CreatedBy: createdBy, GroupIDs: groupIDs, Roles: roles}
@@ -69,7 +71,7 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 	cutoff := time.Date(2026, 8, 30, 12, 0, 0, 0, time.UTC)
 	withLogin := func(u lm.User, at time.Time) lm.User { u.LastLoginOn = at.Unix(); return u }
 	withAction := func(u lm.User, at time.Time) lm.User { u.LastActionOn = at.Unix(); return u }
-	noState := func(o *Options) { o.HaveState = false; o.InactiveCutoff = cutoff }
+	noState := func(f *Facts) { f.HaveState = false; f.InactiveCutoff = cutoff }
 	unreadableUngrouped := user(1, "sam", "SAML", []int{1}, roleNetops)
 	unreadableUngrouped.Unreadable = "roles is null"
 	unreadableReactivated := user(1, "sam", "SAML", []int{2}, roleNetops)
@@ -79,6 +81,7 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 		name    string
 		user    lm.User
 		opts    func(*Options)
+		facts   func(*Facts)
 		groups  []lm.Group // nil: testGroups
 		exclude map[int]bool
 
@@ -283,7 +286,7 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 		{
 			name:   "without state, a reactivated user idle since before the suspend cutoff keeps its groups",
 			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff.Add(-time.Hour)),
-			opts:   noState,
+			facts:  noState,
 			action: ActionNone, outcome: OutcomeReactivatedKept,
 			reason: "reactivated but still in Suspended: latest activity 2026-08-30 (login) is before the suspend cutoff 2026-08-30, " +
 				"and without state the suspended group is the only memory of the reactivation: it keeps its groups until it is active again",
@@ -291,53 +294,53 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 		{
 			name:   "without state, a reactivated user with no activity keeps its groups",
 			user:   user(1, "sam", "SAML", []int{2}, roleReadonly),
-			opts:   noState,
+			facts:  noState,
 			action: ActionNone, outcome: OutcomeReactivatedKept,
 			reasonHas: []string{"no activity, so idle past the suspend cutoff 2026-08-30"},
 		},
 		{
 			name:   "without state, a reactivated user active again since the cutoff is regrouped",
 			user:   withLogin(user(1, "sam", "Chief Admin", []int{2, 12}, roleReadonly), cutoff),
-			opts:   noState,
+			facts:  noState,
 			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11, 12},
 			reason: "reactivated but still in Suspended: roles readonly -> Viewers; keeps Admins",
 		},
 		{
-			name:   "without state, --activity=login judges a reactivated user by its login only",
-			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
-			opts:   func(o *Options) { noState(o); o.Activity = "login" },
+			name:  "without state, --activity=login judges a reactivated user by its login only",
+			user:  withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
+			facts: noState, opts: func(o *Options) { o.Activity = "login" },
 			action: ActionNone, outcome: OutcomeReactivatedKept,
 			reasonHas: []string{"latest activity 2026-08-29 (login)"},
 		},
 		{
 			name:   "without state, any activity counts by default",
 			user:   withAction(withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-day)), cutoff.Add(day)),
-			opts:   noState,
+			facts:  noState,
 			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
 		},
 		{
 			name:   "without state and without a cutoff no reactivated user is regrouped",
 			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), time.Now()),
-			opts:   func(o *Options) { o.HaveState = false },
+			facts:  func(f *Facts) { f.HaveState = false },
 			action: ActionNone, outcome: OutcomeReactivatedKept,
 			reasonHas: []string{"is before the suspend cutoff,"},
 		},
 		{
 			name:   "with state, a reactivated user is regrouped however long idle",
 			user:   withLogin(user(1, "sam", "SAML", []int{2}, roleReadonly), cutoff.Add(-400*day)),
-			opts:   func(o *Options) { o.InactiveCutoff = cutoff },
+			facts:  func(f *Facts) { f.InactiveCutoff = cutoff },
 			action: ActionRegroup, outcome: OutcomeReactivated, groupIDs: []int{11},
 		},
 		{
 			name:   "without state, an idle reactivated user whose roles do not map is unmapped",
 			user:   user(1, "sam", "SAML", []int{2}, roleBilling),
-			opts:   noState,
+			facts:  noState,
 			action: ActionNone, outcome: OutcomeUnmapped, unmapped: []string{"billing"},
 		},
 		{
 			name:   "without state, an ungrouped user is regrouped whatever its activity",
 			user:   user(1, "sam", "SAML", []int{1}, roleNetops),
-			opts:   noState,
+			facts:  noState,
 			action: ActionRegroup, outcome: OutcomeRegroup, groupIDs: []int{10},
 		},
 		{
@@ -415,11 +418,15 @@ func TestNewPlanDecidesEachUserByTheRules(t *testing.T) {
 			if tc.opts != nil {
 				tc.opts(&opts)
 			}
+			facts := testFacts()
+			if tc.facts != nil {
+				tc.facts(&facts)
+			}
 			groups := tc.groups
 			if groups == nil {
 				groups = testGroups
 			}
-			plan := NewPlan([]lm.User{tc.user}, groups, testRoles, opts, tc.exclude)
+			plan := NewPlan([]lm.User{tc.user}, groups, testRoles, opts, facts, tc.exclude)
 			if len(plan.Decisions) != 1 {
 				t.Fatalf("got %d decisions, want 1", len(plan.Decisions))
 			}
@@ -491,7 +498,7 @@ func TestNewPlanScopeFollowsCreatedBy(t *testing.T) {
 			for _, scope := range []string{ScopeSSO, ScopeAll} {
 				opts := testOptions()
 				opts.Scope = scope
-				d := NewPlan([]lm.User{u}, testGroups, testRoles, opts, nil).Decisions[0]
+				d := NewPlan([]lm.User{u}, testGroups, testRoles, opts, testFacts(), nil).Decisions[0]
 				want := OutcomeRegroup
 				if scope == ScopeSSO && !tc.inScope {
 					want = OutcomeOutOfScope
@@ -573,7 +580,7 @@ func TestNewPlanSSOScope(t *testing.T) {
 			if tc.opts != nil {
 				tc.opts(&opts)
 			}
-			plan := NewPlan(tc.users, testGroups, testRoles, opts, nil)
+			plan := NewPlan(tc.users, testGroups, testRoles, opts, testFacts(), nil)
 			for _, d := range plan.Decisions {
 				if want := tc.outcome[d.User.Username]; d.Outcome != want {
 					t.Errorf("%s: outcome %s, want %s (reason %q)", d.User.Username, d.Outcome, want, d.Reason)
@@ -608,7 +615,7 @@ func mixedPortal() []lm.User {
 }
 
 func TestNewPlanOrdersRegroupsFirstThenTheRestByUsername(t *testing.T) {
-	plan := NewPlan(mixedPortal(), testGroups, testRoles, testOptions(), map[int]bool{9: true})
+	plan := NewPlan(mixedPortal(), testGroups, testRoles, testOptions(), testFacts(), map[int]bool{9: true})
 	var got []string
 	for _, d := range plan.Decisions {
 		got = append(got, fmt.Sprintf("%s:%s", d.User.Username, d.Outcome))
@@ -637,7 +644,7 @@ func TestNewPlanIsDeterministic(t *testing.T) {
 	opts.CreateGroups = true
 	opts.RoleGroups = map[string]string{"netops": "Network Operations", "readonly": "Viewers", "billing": "Finance", "auditor": "finance"}
 	exclude := map[int]bool{9: true}
-	want := NewPlan(mixedPortal(), testGroups, testRoles, opts, exclude)
+	want := NewPlan(mixedPortal(), testGroups, testRoles, opts, testFacts(), exclude)
 	rng := rand.New(rand.NewSource(1))
 	for i := 0; i < 20; i++ {
 		users := mixedPortal()
@@ -646,7 +653,7 @@ func TestNewPlanIsDeterministic(t *testing.T) {
 		rng.Shuffle(len(groups), func(a, b int) { groups[a], groups[b] = groups[b], groups[a] })
 		roles := append([]lm.Role(nil), testRoles...)
 		rng.Shuffle(len(roles), func(a, b int) { roles[a], roles[b] = roles[b], roles[a] })
-		if got := NewPlan(users, groups, roles, opts, exclude); !reflect.DeepEqual(got, want) {
+		if got := NewPlan(users, groups, roles, opts, testFacts(), exclude); !reflect.DeepEqual(got, want) {
 			t.Fatalf("shuffle %d gave a different plan:\n got %+v\nwant %+v", i, got, want)
 		}
 	}
@@ -655,7 +662,7 @@ func TestNewPlanIsDeterministic(t *testing.T) {
 func TestNewPlanGivesEveryUserOneDecision(t *testing.T) {
 	users := mixedPortal()
 	users = append(users, users[0]) // the same user listed twice is still two entries
-	plan := NewPlan(users, testGroups, testRoles, testOptions(), nil)
+	plan := NewPlan(users, testGroups, testRoles, testOptions(), testFacts(), nil)
 	if len(plan.Decisions) != len(users) {
 		t.Fatalf("got %d decisions for %d users", len(plan.Decisions), len(users))
 	}
@@ -682,7 +689,7 @@ func TestNewPlanPointsIntoItsInputAndLeavesItAlone(t *testing.T) {
 	groups := append([]lm.Group(nil), testGroups...)
 	groups[0], groups[5] = groups[5], groups[0]
 	wantGroups := append([]lm.Group(nil), groups...)
-	plan := NewPlan(users, groups, testRoles, testOptions(), nil)
+	plan := NewPlan(users, groups, testRoles, testOptions(), testFacts(), nil)
 	if len(plan.Decisions) != 1 || plan.Decisions[0].User != &users[0] {
 		t.Errorf("the decision does not point at the user given")
 	}
@@ -706,7 +713,7 @@ func TestNewPlanSharesEqualReasons(t *testing.T) {
 		user(3, "cid", "SAML", []int{2}, roleNetops),
 		user(4, "dee", "SAML", []int{2}, roleNetops),
 	}
-	plan := NewPlan(users, testGroups, testRoles, testOptions(), nil)
+	plan := NewPlan(users, testGroups, testRoles, testOptions(), testFacts(), nil)
 	reason := map[string]string{}
 	for _, d := range plan.Decisions {
 		reason[d.User.Username] = d.Reason

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"regexp"
 	"testing"
-	"time"
 )
 
 func TestOptionsWireForm(t *testing.T) {
@@ -14,8 +13,8 @@ func TestOptionsWireForm(t *testing.T) {
 		want string
 	}{
 		{"the role map is empty rather than null; run-time facts and the suspend step's group are left out",
-			Options{Scope: ScopeSSO, UngroupedGroup: "Ungrouped", SuspendedGroup: "Suspended", HaveState: true,
-				InactiveCutoff: time.Unix(1e9, 0), Activity: "login"},
+			Options{Scope: ScopeSSO, UngroupedGroup: "Ungrouped", SuspendedGroup: "Suspended",
+				Activity: "login"},
 			`{"role_groups":{},"scope":"sso","ungrouped_group":"Ungrouped","create_groups":false}`},
 		{"the role map by role, and --sso-created-by as written",
 			Options{RoleGroups: map[string]string{"readonly": "Viewers", "netops": "Network Operations"}, Scope: ScopeAll,

@@ -15,10 +15,10 @@ func digestCases() map[string]Policy {
 	full := Policy{Command: CommandRun, Apply: true, MaxChanges: 50, TimeBudget: 90 * time.Second,
 		Suspend: suspend.Options{InactiveDays: 90, Activity: "any", SuspendedGroup: "Suspended", ProtectUsers: []string{"breakglass*", "a,b"},
 			ProtectRoles: []string{"auditor"}, MinAdmins: 1, AdminRoles: []string{"administrator"}, IncludeAPIUsers: true,
-			NeverLoggedIn: "first-seen", MaxSuspendPercent: 12.5, TokenAccessID: "secret-id", WarnDays: 14, HaveState: true},
+			NeverLoggedIn: "first-seen", MaxSuspendPercent: 12.5, TokenAccessID: "secret-id", WarnDays: 14},
 		Assign: assign.Options{RoleGroups: map[string]string{"netops": "Network Operations", "readonly": "Viewers"}, Scope: "sso",
 			UngroupedGroup: "Ungrouped", SuspendedGroup: "Suspended", CreateGroups: true, SSOCreatedBy: regexp.MustCompile(`(?i)okta`),
-			HaveState: true, Activity: "any", InactiveCutoff: time.Unix(1e9, 0)}}
+			Activity: "any"}}
 	bare := Policy{Command: CommandSuspend, MaxChanges: 1, TimeBudget: time.Minute}
 	assignOnly := Policy{Command: CommandAssign, MaxChanges: 7, TimeBudget: 2 * time.Minute, Assign: assign.Options{Scope: "all"}}
 	undo := full

@@ -260,17 +260,14 @@ func (rn *Runner) readHint(ctx context.Context, r *Report, err error) error {
 // makes them: suspensions (oldest activity first), moves, regroups. It also
 // checks the settings that name something in the portal.
 func (rn *Runner) plan(r *Report) {
-	// The run's own facts (state present, the cutoff) go to the planners in
-	// a copy: the report keeps the policy as it was given.
+	// The run's own facts (the clock, the memory, whether state is kept, the
+	// cutoff) are the planners' arguments: the policy is as it was given.
 	p := r.Policy
 	clock := suspend.Clock{Now: r.Started, Today: r.Started}
 	if !p.AsOf.IsZero() {
 		clock.Now = p.AsOf
 	}
-	p.Suspend.HaveState = rn.Memory != nil
-	p.Assign.HaveState = rn.Memory != nil
-	p.Assign.Activity = p.Suspend.Activity
-	p.Assign.InactiveCutoff = clock.Now.AddDate(0, 0, -p.Suspend.InactiveDays)
+	facts := assign.Facts{HaveState: rn.Memory != nil, InactiveCutoff: clock.Now.AddDate(0, 0, -p.Suspend.InactiveDays)}
 	r.findSettingMisses()
 	for _, f := range r.Findings {
 		rn.Log.WithFields(logrus.Fields{"setting": f.Setting, "entry": f.Entry}).Warn(f.Line())
@@ -279,7 +276,7 @@ func (rn *Runner) plan(r *Report) {
 	if p.RunsSuspend() {
 		sp := suspend.NewPlan(r.Users, r.Groups, p.Suspend, clock, r.memory)
 		r.SuspendPlan = &sp
-		p.Assign.InactiveCutoff = sp.Cutoff
+		facts.InactiveCutoff = sp.Cutoff
 		var moves []*Change
 		var newGroups []string // one slice for all: every change creates the same group
 		for i := range sp.Decisions {
@@ -320,7 +317,7 @@ func (rn *Runner) plan(r *Report) {
 		}
 	}
 	if p.runsAssign() {
-		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, p.Assign, exclude)
+		ap := assign.NewPlan(r.Users, r.Groups, r.Roles, p.Assign, facts, exclude)
 		r.AssignPlan = &ap
 		for i := range ap.Decisions {
 			d := &ap.Decisions[i]

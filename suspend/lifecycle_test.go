@@ -13,11 +13,9 @@ func ago(d time.Duration) time.Time { return now.Add(-d) }
 
 func note(text string) userOption { return func(u *lm.User) { u.Note = text } }
 
-// stateful is the default policy with lifecycle memory and two weeks' notice.
-func stateful(o *Options) { o.HaveState = true; o.WarnDays = 14 }
-
-// stateless keeps the notice but has no memory (--state off).
-func stateless(o *Options) { o.WarnDays = 14 }
+// notice is the default policy with two weeks' notice; a case with state:
+// true plans with lifecycle memory, the others as with --state off.
+func notice(o *Options) { o.WarnDays = 14 }
 
 type lifeWant struct {
 	action    Action
@@ -33,6 +31,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 	tests := []struct {
 		name   string
 		opts   func(*Options)
+		state  bool  // the run keeps lifecycle memory
 		clock  Clock // zero: Clock{Now: now}
 		users  []lm.User
 		memory map[string]Memory // by username
@@ -40,7 +39,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 	}{
 		{
 			name:  "warns a user idle past inactive-days minus warn-days, with the day it will be suspended",
-			opts:  stateless,
+			opts:  notice,
 			users: []lm.User{user("soon", login(secs(80*day1))), user("fine", login(secs(75*day1)))},
 			want: map[string]lifeWant{
 				"soon": {ActionNone, OutcomeUpcoming,
@@ -51,23 +50,23 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "without state there is no grace: suspends past the cutoff at once",
-			opts:  stateless,
+			opts:  notice,
 			users: []lm.User{user("old", login(secs(100*day1)))},
 			want: map[string]lifeWant{"old": {ActionSuspend, OutcomeInactive,
 				[]string{"last activity 2026-08-20 (login), before " + cutoffDefault + `; suspend into group "Suspended"`},
 				time.Time{}, Memory{FirstSeen: now, FirstWarned: now}, ""}},
 		},
 		{
-			name:  "with state a first run never suspends anyone without notice",
-			opts:  stateful,
+			name: "with state a first run never suspends anyone without notice",
+			opts: notice, state: true,
 			users: []lm.User{user("old", login(secs(200*day1)))},
 			want: map[string]lifeWant{"old": {ActionNone, OutcomeUpcoming,
 				[]string{"before " + cutoffDefault, "upcoming: suspended on 2026-12-12 unless active before; notice since 2026-11-28 (--warn-days=14)"},
 				now.Add(14 * day1), Memory{FirstSeen: now, FirstWarned: now}, ""}},
 		},
 		{
-			name:   "with state suspends once the user has been upcoming for warn-days",
-			opts:   stateful,
+			name: "with state suspends once the user has been upcoming for warn-days",
+			opts: notice, state: true,
 			users:  []lm.User{user("old", login(secs(200*day1)))},
 			memory: map[string]Memory{"old": {FirstSeen: ago(300 * day1), FirstWarned: ago(14 * day1)}},
 			want: map[string]lifeWant{"old": {ActionSuspend, OutcomeInactive,
@@ -75,47 +74,47 @@ func TestNewPlanLifecycle(t *testing.T) {
 				time.Time{}, Memory{FirstSeen: ago(300 * day1), FirstWarned: ago(14 * day1)}, ""}},
 		},
 		{
-			name:   "with state holds a user one day short of its notice",
-			opts:   stateful,
+			name: "with state holds a user one day short of its notice",
+			opts: notice, state: true,
 			users:  []lm.User{user("old", login(secs(200*day1)))},
 			memory: map[string]Memory{"old": {FirstSeen: ago(300 * day1), FirstWarned: ago(13 * day1)}},
 			want: map[string]lifeWant{"old": {ActionNone, OutcomeUpcoming, []string{"suspended on 2026-11-29"},
 				now.Add(day1), Memory{FirstSeen: ago(300 * day1), FirstWarned: ago(13 * day1)}, ""}},
 		},
 		{
-			name:   "with state, notice does not shorten the wait for the cutoff itself",
-			opts:   stateful,
+			name: "with state, notice does not shorten the wait for the cutoff itself",
+			opts: notice, state: true,
 			users:  []lm.User{user("soon", login(secs(80*day1)))},
 			memory: map[string]Memory{"soon": {FirstSeen: ago(300 * day1), FirstWarned: ago(4 * day1)}},
 			want: map[string]lifeWant{"soon": {ActionNone, OutcomeUpcoming, []string{"suspended on 2026-12-08", "notice since 2026-11-24"},
 				now.Add(10 * day1), Memory{FirstSeen: ago(300 * day1), FirstWarned: ago(4 * day1)}, ""}},
 		},
 		{
-			name:   "activity clears the warning",
-			opts:   stateful,
+			name: "activity clears the warning",
+			opts: notice, state: true,
 			users:  []lm.User{user("back", login(secs(5*day1)))},
 			memory: map[string]Memory{"back": {FirstSeen: ago(300 * day1), FirstWarned: ago(20 * day1)}},
 			want: map[string]lifeWant{"back": {ActionNone, OutcomeRecentlyActive, nil,
 				time.Time{}, Memory{FirstSeen: ago(300 * day1)}, ""}},
 		},
 		{
-			name:   "a warning older than the latest activity does not count: notice starts again",
-			opts:   stateful,
+			name: "a warning older than the latest activity does not count: notice starts again",
+			opts: notice, state: true,
 			users:  []lm.User{user("again", login(secs(100*day1)))},
 			memory: map[string]Memory{"again": {FirstSeen: ago(400 * day1), FirstWarned: ago(200 * day1)}},
 			want: map[string]lifeWant{"again": {ActionNone, OutcomeUpcoming, []string{"notice since 2026-11-28"},
 				now.Add(14 * day1), Memory{FirstSeen: ago(400 * day1), FirstWarned: now}, ""}},
 		},
 		{
-			name:  "a lowered threshold never suspends anyone without notice",
-			opts:  func(o *Options) { stateful(o); o.InactiveDays = 30 },
+			name: "a lowered threshold never suspends anyone without notice",
+			opts: func(o *Options) { notice(o); o.InactiveDays = 30 }, state: true,
 			users: []lm.User{user("idle", login(secs(60*day1)))},
 			want: map[string]lifeWant{"idle": {ActionNone, OutcomeUpcoming, []string{"cutoff 2026-10-29 (30 days)", "suspended on 2026-12-12"},
 				now.Add(14 * day1), Memory{FirstSeen: now, FirstWarned: now}, ""}},
 		},
 		{
 			name:  "warn-days 0 turns warnings and grace off",
-			opts:  func(o *Options) { o.HaveState = true },
+			state: true,
 			users: []lm.User{user("old", login(secs(200*day1))), user("soon", login(secs(85*day1)))},
 			want: map[string]lifeWant{
 				"old":  {ActionSuspend, OutcomeInactive, nil, time.Time{}, Memory{FirstSeen: now}, ""},
@@ -124,23 +123,23 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "first-seen without state acts as skip",
-			opts:  func(o *Options) { stateless(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			opts:  func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
 			users: []lm.User{user("ghost")},
 			want: map[string]lifeWant{"ghost": {ActionNone, OutcomeNeverLoggedIn,
 				[]string{"never logged in; --never-logged-in=first-seen needs state (--state), so it acts as skip; " + cutoffDefault},
 				time.Time{}, Memory{FirstSeen: now}, ""}},
 		},
 		{
-			name:  "first-seen records a user seen for the first time and keeps it",
-			opts:  func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			name: "first-seen records a user seen for the first time and keeps it",
+			opts: func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInFirstSeen }, state: true,
 			users: []lm.User{user("ghost")},
 			want: map[string]lifeWant{"ghost": {ActionNone, OutcomeRecentlyActive,
 				[]string{"never logged in, first seen 2026-11-28, after " + cutoffDefault + "; --never-logged-in=first-seen"},
 				time.Time{}, Memory{FirstSeen: now}, ""}},
 		},
 		{
-			name:  "first-seen warns a user first seen 80 days ago and suspends one first seen 100 days ago after notice",
-			opts:  func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			name: "first-seen warns a user first seen 80 days ago and suspends one first seen 100 days ago after notice",
+			opts: func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInFirstSeen }, state: true,
 			users: []lm.User{user("ghost80"), user("ghost100")},
 			memory: map[string]Memory{
 				"ghost80":  {FirstSeen: ago(80 * day1)},
@@ -156,7 +155,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "never suspends a user whose note says lmuh:exempt, in any case",
-			opts:  stateless,
+			opts:  notice,
 			users: []lm.User{user("glass", login(secs(200*day1)), note("break glass; LMUH:Exempt per CISO")), user("soon", login(secs(80*day1)), note("lmuh:exempt"))},
 			want: map[string]lifeWant{
 				"glass": {ActionNone, OutcomeExempt, []string{`exempt by note tag "LMUH:Exempt"; last activity 2026-05-12 (login), before ` + cutoffDefault},
@@ -166,13 +165,13 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "an exempt user who is recently active is just recently active",
-			opts:  stateless,
+			opts:  notice,
 			users: []lm.User{user("busy", login(secs(1*day1)), note("lmuh:exempt"))},
 			want:  map[string]lifeWant{"busy": {ActionNone, OutcomeRecentlyActive, nil, time.Time{}, Memory{FirstSeen: now}, ""}},
 		},
 		{
 			name: "lmuh:exempt-until holds until that day ends (UTC), then no longer",
-			opts: stateless,
+			opts: notice,
 			users: []lm.User{
 				user("today", login(secs(200*day1)), note("lmuh:exempt-until=2026-11-28")),
 				user("yesterday", login(secs(200*day1)), note("lmuh:exempt-until=2026-11-27.")),
@@ -186,7 +185,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name: "a malformed tag exempts and warns",
-			opts: stateless,
+			opts: notice,
 			users: []lm.User{
 				user("typo", login(secs(200*day1)), note("lmuh:exempt-until=2026-13-01")),
 				user("word", login(secs(200*day1)), note("lmuh:exemption")),
@@ -200,16 +199,16 @@ func TestNewPlanLifecycle(t *testing.T) {
 			},
 		},
 		{
-			name:   "no warning runs while a user is exempt",
-			opts:   stateful,
+			name: "no warning runs while a user is exempt",
+			opts: notice, state: true,
 			users:  []lm.User{user("glass", login(secs(200*day1)), note("lmuh:exempt-until=2026-12-31"))},
 			memory: map[string]Memory{"glass": {FirstSeen: ago(300 * day1), FirstWarned: ago(30 * day1)}},
 			want: map[string]lifeWant{"glass": {ActionNone, OutcomeExempt, nil,
 				time.Time{}, Memory{FirstSeen: ago(300 * day1)}, ""}},
 		},
 		{
-			name:   "with state, notice starts the day after an exemption ends, whatever was recorded before",
-			opts:   stateful,
+			name: "with state, notice starts the day after an exemption ends, whatever was recorded before",
+			opts: notice, state: true,
 			users:  []lm.User{user("glass", login(secs(200*day1)), note("lmuh:exempt-until=2026-11-20"))},
 			memory: map[string]Memory{"glass": {FirstSeen: ago(300 * day1), FirstWarned: ago(30 * day1)}},
 			want: map[string]lifeWant{"glass": {ActionNone, OutcomeUpcoming, []string{"suspended on 2026-12-05", "notice since 2026-11-21"},
@@ -218,7 +217,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name: "never suspends an active user in the suspended group, and remembers when it was first seen so",
-			opts: stateful,
+			opts: notice, state: true,
 			users: []lm.User{
 				user("back", groups(suspendedID), login(secs(200*day1))),
 				user("backagain", groups(suspendedID, staffID), login(secs(200*day1))),
@@ -233,13 +232,13 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "without state, never suspends an active user in the suspended group either",
-			opts:  stateless,
+			opts:  notice,
 			users: []lm.User{user("back", groups(suspendedID), login(secs(200*day1)))},
 			want:  map[string]lifeWant{"back": {ActionNone, OutcomeReactivated, nil, time.Time{}, Memory{FirstSeen: now, Reactivated: now}, ""}},
 		},
 		{
 			name: "with state, inactivity counts from the day the user was first seen reactivated",
-			opts: stateful,
+			opts: notice, state: true,
 			users: []lm.User{
 				user("recent", login(secs(200*day1))),
 				user("longago", login(secs(200*day1))),
@@ -261,8 +260,8 @@ func TestNewPlanLifecycle(t *testing.T) {
 			},
 		},
 		{
-			name:   "with --never-logged-in=suspend, a reactivated user with no activity counts from its reactivation",
-			opts:   func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInSuspend },
+			name: "with --never-logged-in=suspend, a reactivated user with no activity counts from its reactivation",
+			opts: func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInSuspend }, state: true,
 			users:  []lm.User{user("ghost")},
 			memory: map[string]Memory{"ghost": {FirstSeen: ago(300 * day1), Reactivated: ago(10 * day1)}},
 			want: map[string]lifeWant{"ghost": {ActionNone, OutcomeRecentlyActive, []string{"never logged in, but reactivated 2026-11-18, after"},
@@ -270,36 +269,36 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:   "without state the memory is ignored",
-			opts:   stateless,
+			opts:   notice,
 			users:  []lm.User{user("old", login(secs(200*day1)))},
 			memory: map[string]Memory{"old": {FirstSeen: ago(300 * day1), Reactivated: ago(1 * day1)}},
 			want:   map[string]lifeWant{"old": {ActionSuspend, OutcomeInactive, nil, time.Time{}, Memory{FirstSeen: now, FirstWarned: now}, ""}},
 		},
 		{
-			name:   "a user seen suspended again forgets its reactivation and its warning",
-			opts:   stateful,
+			name: "a user seen suspended again forgets its reactivation and its warning",
+			opts: notice, state: true,
 			users:  []lm.User{user("gone", suspended(), groups(suspendedID), login(secs(200*day1)))},
 			memory: map[string]Memory{"gone": {FirstSeen: ago(300 * day1), FirstWarned: ago(20 * day1), Reactivated: ago(150 * day1)}},
 			want: map[string]lifeWant{"gone": {ActionNone, OutcomeAlreadySuspended, nil,
 				time.Time{}, Memory{FirstSeen: ago(300 * day1)}, ""}},
 		},
 		{
-			name:   "an unreadable user's memory is left as recorded",
-			opts:   stateful,
+			name: "an unreadable user's memory is left as recorded",
+			opts: notice, state: true,
 			users:  []lm.User{user("odd", unreadable("roles is null"), login(secs(200*day1)))},
 			memory: map[string]Memory{"odd": {FirstWarned: ago(20 * day1)}},
 			want:   map[string]lifeWant{"odd": {ActionNone, OutcomeUnreadable, nil, time.Time{}, Memory{FirstWarned: ago(20 * day1)}, ""}},
 		},
 		{
-			name:   "a protection clears the warning, so that notice starts again should it end",
-			opts:   func(o *Options) { stateful(o); o.ProtectUsers = []string{"keep"} },
+			name: "a protection clears the warning, so that notice starts again should it end",
+			opts: func(o *Options) { notice(o); o.ProtectUsers = []string{"keep"} }, state: true,
 			users:  []lm.User{user("keep", login(secs(200*day1)))},
 			memory: map[string]Memory{"keep": {FirstSeen: ago(300 * day1), FirstWarned: ago(20 * day1)}},
 			want:   map[string]lifeWant{"keep": {ActionNone, OutcomeProtectedUser, nil, time.Time{}, Memory{FirstSeen: ago(300 * day1)}, ""}},
 		},
 		{
 			name: "as of a later day, an unrecorded warning counts from the day it would have become due",
-			opts: stateful,
+			opts: notice, state: true,
 			// Today is now; the rules run at the end of the 30th day after.
 			clock: Clock{Now: endOf(now.Add(30 * day1)), Today: now},
 			users: []lm.User{
@@ -317,8 +316,8 @@ func TestNewPlanLifecycle(t *testing.T) {
 			},
 		},
 		{
-			name:  "as of a later day, a user not seen before is first seen today",
-			opts:  func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			name: "as of a later day, a user not seen before is first seen today",
+			opts: func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInFirstSeen }, state: true,
 			clock: Clock{Now: endOf(now.Add(100 * day1)), Today: now},
 			users: []lm.User{user("ghost")},
 			want: map[string]lifeWant{"ghost": {ActionSuspend, OutcomeInactive, []string{"first seen 2026-11-28"}, time.Time{},
@@ -326,7 +325,7 @@ func TestNewPlanLifecycle(t *testing.T) {
 		},
 		{
 			name:  "as of a later day, future timestamps are judged by the real clock",
-			opts:  stateless,
+			opts:  notice,
 			clock: Clock{Now: endOf(now.Add(30 * day1)), Today: now},
 			users: []lm.User{user("ahead", login(secs(-3*day1)))},
 			want:  map[string]lifeWant{"ahead": {ActionNone, OutcomeFutureActivity, nil, time.Time{}, Memory{FirstSeen: now}, ""}},
@@ -346,9 +345,12 @@ func TestNewPlanLifecycle(t *testing.T) {
 				clock = Clock{Now: now}
 			}
 			users := withIDs(tt.users)
-			memory := map[int]Memory{}
+			var memory map[int]Memory // nil: no lifecycle memory
+			if tt.state {
+				memory = map[int]Memory{}
+			}
 			for _, u := range users {
-				if m, ok := tt.memory[u.Username]; ok {
+				if m, ok := tt.memory[u.Username]; ok && tt.state {
 					memory[u.ID] = m
 				}
 			}
@@ -387,7 +389,7 @@ func sameMemory(a, b Memory) bool {
 
 func TestNewPlanCounts(t *testing.T) {
 	opts := defaultOptions()
-	stateful(&opts)
+	notice(&opts)
 	opts.NeverLoggedIn = NeverLoggedInFirstSeen
 	users := withIDs([]lm.User{
 		user("soon", login(secs(80*day1))),                        // upcoming

@@ -50,11 +50,6 @@ type Options struct {
 	// TokenAccessID is the access id of the LMv1 token the run uses; the user
 	// holding it is never suspended. Empty with a bearer token.
 	TokenAccessID string `json:"-"`
-	// HaveState tells whether the run keeps lifecycle memory: --state is not
-	// off and the state file could be used. Without it there is no grace,
-	// --never-logged-in=first-seen acts as skip, and the memory passed to
-	// NewPlan is ignored.
-	HaveState bool `json:"-"`
 }
 
 // Clock is when the rules are evaluated.

@@ -658,6 +658,7 @@ func TestNewPlanBreaker(t *testing.T) {
 		wantTripped    bool
 		// memory, when set, is the state's memory of the users (with ids).
 		memory func([]lm.User) map[int]Memory
+		state  bool // the run keeps lifecycle memory
 		// wantSuspended, when set, is how many never-logged-in users the
 		// plan suspends although the breaker does not count them.
 		wantSuspended int
@@ -730,8 +731,8 @@ func TestNewPlanBreaker(t *testing.T) {
 			wantConsidered: 10, wantFound: 2, wantTripped: false,
 		},
 		{
-			name:           "counts users held by the grace as inactive: they look inactive all the same",
-			opts:           stateful,
+			name: "counts users held by the grace as inactive: they look inactive all the same",
+			opts: notice, state: true,
 			users:          crowd(10, 3),
 			wantConsidered: 10, wantFound: 3, wantTripped: true,
 		},
@@ -746,7 +747,7 @@ func TestNewPlanBreaker(t *testing.T) {
 		},
 		{
 			name:           "does not count upcoming users not yet past the cutoff",
-			opts:           stateless,
+			opts:           notice,
 			users:          append(crowd(10, 0), user("soon1", login(secs(80*day1))), user("soon2", login(secs(80*day1))), user("soon3", login(secs(80*day1)))),
 			wantConsidered: 13, wantFound: 0, wantTripped: false,
 		},
@@ -769,7 +770,7 @@ func TestNewPlanBreaker(t *testing.T) {
 		},
 		{
 			name: "does not count never-logged-in users under first-seen, even when first seen past the cutoff",
-			opts: func(o *Options) { stateful(o); o.NeverLoggedIn = NeverLoggedInFirstSeen },
+			opts: func(o *Options) { notice(o); o.NeverLoggedIn = NeverLoggedInFirstSeen }, state: true,
 			users: append(crowd(5, 1),
 				user("ghost1"),
 				user("ghost2"),
@@ -813,7 +814,10 @@ func TestNewPlanBreaker(t *testing.T) {
 				tt.opts(&opts)
 			}
 			users := withIDs(tt.users)
-			var memory map[int]Memory
+			var memory map[int]Memory // nil: no lifecycle memory
+			if tt.state {
+				memory = map[int]Memory{}
+			}
 			if tt.memory != nil {
 				memory = tt.memory(users)
 			}

@@ -24,15 +24,14 @@ const minuteLayout = "2006-01-02 15:04:05 UTC"
 // NewPlan decides, for every user, whether the inactivity policy suspends
 // it, moves it to the suspended group, warns of its suspension, or leaves it
 // alone, and why. The options are expected to have passed Validate. memory
-// holds what earlier runs remembered, by user id (nil or a missing id: not
-// recorded); it is read only with opts.HaveState.
+// is what earlier runs remembered, by user id (a missing id: not recorded);
+// nil is a run without lifecycle memory (--state off): no grace, and
+// --never-logged-in=first-seen acts as skip. An empty map is a memory, a
+// first run's.
 func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memory map[int]Memory) Plan {
 	now, today := clock.Now, clock.Today
 	if today.IsZero() {
 		today = now
-	}
-	if !opts.HaveState {
-		memory = nil
 	}
 	cutoff := now.Add(-days(opts.InactiveDays))
 	p := &policy{
@@ -42,6 +41,7 @@ func NewPlan(users []lm.User, groups []lm.Group, opts Options, clock Clock, memo
 		cutoff:     cutoff,
 		warnAt:     now.Add(-days(opts.InactiveDays - opts.WarnDays)),
 		memory:     memory,
+		haveState:  memory != nil,
 		groupText:  strconv.Quote(opts.SuspendedGroup),
 		cutoffText: fmt.Sprintf("%s (%d days)", day(cutoff), opts.InactiveDays),
 		warnText:   fmt.Sprintf(" (--warn-days=%d)", opts.WarnDays),
@@ -119,6 +119,8 @@ type policy struct {
 	cutoff time.Time
 	warnAt time.Time // idle since before this: upcoming (the cutoff when warnings are off)
 	memory map[int]Memory
+	// haveState: the run keeps lifecycle memory (memory is not nil).
+	haveState bool
 	// groupID is the suspended group's id when hasGroup; 0 is an id like
 	// any other, so the group's absence is said by hasGroup alone.
 	groupID  int
@@ -283,7 +285,7 @@ func (p *policy) decide(u *lm.User) draft {
 		switch {
 		case p.opts.NeverLoggedIn == NeverLoggedInSuspend:
 			basis = basisNever
-		case p.opts.NeverLoggedIn == NeverLoggedInFirstSeen && p.opts.HaveState:
+		case p.opts.NeverLoggedIn == NeverLoggedInFirstSeen && p.haveState:
 			basis, d.IdleSince = basisFirstSeen, d.Remember.FirstSeen
 		default:
 			d.Outcome = OutcomeNeverLoggedIn
@@ -329,7 +331,7 @@ func (p *policy) warnOrSuspend(d draft, ex exemption, idle string) draft {
 			warned = ex.until
 		}
 		d.Remember.FirstWarned = warned
-		if p.opts.HaveState {
+		if p.haveState {
 			suspendOn = later(suspendOn, warned.Add(days(p.opts.WarnDays)))
 			notice = p.reasons.Join("; notice since ", p.day(warned), p.warnText)
 		}

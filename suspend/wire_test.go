@@ -13,7 +13,7 @@ func TestOptionsWireForm(t *testing.T) {
 	}{
 		{"lists are empty rather than null; run-time facts and the token are left out",
 			Options{InactiveDays: 90, Activity: ActivityAny, SuspendedGroup: "Suspended", MinAdmins: 1, NeverLoggedIn: NeverLoggedInSkip,
-				MaxSuspendPercent: 20, WarnDays: 14, TokenAccessID: "SECRET", HaveState: true},
+				MaxSuspendPercent: 20, WarnDays: 14, TokenAccessID: "SECRET"},
 			`{"inactive_days":90,"activity":"any","suspended_group":"Suspended","protect_users":[],"protect_roles":[],"min_admins":1,` +
 				`"admin_roles":[],"include_api_users":false,"never_logged_in":"skip","warn_days":14,"max_suspend_percent":20}`},
 		{"the settings are in the order a person reads them",
