@@ -108,22 +108,30 @@ type groovyResult struct {
 // environment.
 func (f *groovyFixture) run(t *testing.T, module string, props map[string]any, extraEnv ...string) groovyResult {
 	t.Helper()
-	script := filepath.Join(f.dir, module+".groovy")
-	if err := os.WriteFile(script, []byte(groovyScript(t, module)), 0o600); err != nil {
+	return runGroovy(t, f.dir, f.runner, module, groovyScript(t, module), props, append(slices.Clone(f.env), extraEnv...))
+}
+
+// runGroovy runs a module's script under groovy through runner, the device
+// having the properties props, with env as the process environment; name
+// names the files it writes in dir.
+func runGroovy(t *testing.T, dir, runner, name, script string, props map[string]any, env []string) groovyResult {
+	t.Helper()
+	file := filepath.Join(dir, name+".groovy")
+	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	raw, err := json.Marshal(props)
 	if err != nil {
 		t.Fatal(err)
 	}
-	propsFile := filepath.Join(f.dir, "props.json")
+	propsFile := filepath.Join(dir, name+".props.json")
 	if err := os.WriteFile(propsFile, raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "groovy", f.runner, propsFile, script)
-	cmd.Env = append(slices.Clone(f.env), extraEnv...)
+	cmd := exec.CommandContext(ctx, "groovy", runner, propsFile, file)
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	start := time.Now()

@@ -2,8 +2,6 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -80,37 +78,9 @@ func (g *upcomingGroovy) direct(t *testing.T, output string) string {
 // run evaluates script with props as hostProps, as a collector does.
 func (g *upcomingGroovy) run(t *testing.T, name, script string, props map[string]any) groovyResult {
 	t.Helper()
-	file := filepath.Join(g.dir, name+".groovy")
-	if err := os.WriteFile(file, []byte(script), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	raw, err := json.Marshal(props)
-	if err != nil {
-		t.Fatal(err)
-	}
-	propsFile := filepath.Join(g.dir, name+".props.json")
-	if err := os.WriteFile(propsFile, raw, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, "groovy", g.runner, propsFile, file)
 	// The collector's own environment chooses nothing.
-	cmd.Env = append(slices.Clone(g.env), "LMUH_OUTPUT=datasource", "LMUH_APPLY=true", "LM_BEARER_TOKEN=lmb_stray")
-	var out, errb bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &errb
-	start := time.Now()
-	err = cmd.Run()
-	res := groovyResult{stdout: out.String(), stderr: errb.String(), took: time.Since(start)}
-	if exitErr, ok := err.(*exec.ExitError); ok {
-		res.code = exitErr.ExitCode()
-	} else if err != nil {
-		t.Fatalf("groovy: %v\n%s", err, errb.String())
-	}
-	if ctx.Err() != nil {
-		t.Fatalf("groovy did not finish in 3 minutes\nstderr: %s", res.stderr)
-	}
-	return res
+	return runGroovy(t, g.dir, g.runner, name, script, props,
+		append(slices.Clone(g.env), "LMUH_OUTPUT=datasource", "LMUH_APPLY=true", "LM_BEARER_TOKEN=lmb_stray"))
 }
 
 // recorder is a stand-in for the binary that records its arguments and
