@@ -400,7 +400,7 @@ var runAlerts = map[string]alert{
 			"look old). Only if the plan is right, raise lmuh.max-suspend-percent for one run, then set it back."},
 	"errors": {"> 0", 1, "LM User Hygiene: some user changes failed",
 		"##VALUE## user changes or group creations failed in the run on ##HOST##; the others were made. What to do: run " +
-			"`lm-user-hygiene run --output json` on the collector (it plans only) or read the run's log: each failure " +
+			"`lm-user-hygiene run --output json` with the device's settings (it plans only; the installed binary, or the built one anywhere) or read the run's log: each failure " +
 			"names the user and the portal's answer, most often a token whose role may not manage that user. The next " +
 			"run tries again."},
 	"budget_exhausted": {"> 0", 1, "LM User Hygiene: the time budget ran out",
@@ -411,11 +411,11 @@ var runAlerts = map[string]alert{
 	"config_warnings": {"> 0", 1, "LM User Hygiene: a setting names nothing in the portal",
 		"##VALUE## settings name a user, role or group the portal does not have (a typo in lmuh.protect-users, " +
 			"lmuh.protect-roles, lmuh.admin-roles or lmuh.role-groups), so they protect or map nothing. What to do: run " +
-			"`lm-user-hygiene check` on the collector; it names each setting and entry. Fix the property on ##HOST##."},
+			"`lm-user-hygiene check` with the device's settings (the installed binary, or the built one anywhere); it names each setting and entry. Fix the property on ##HOST##."},
 	"users_unreadable": {"> 0", 1, "LM User Hygiene: some users could not be read",
 		"##VALUE## users could not be read with confidence and were left alone (a status other than active or " +
 			"suspended, roles or adminGroupIds null, absent or not a list, no usable id). Above 5% the run changes nothing. What to do: run " +
-			"`lm-user-hygiene check` on the collector; it lists each user and the field. Fix the user in the portal."},
+			"`lm-user-hygiene check` with the device's settings (the installed binary, or the built one anywhere); it lists each user and the field. Fix the user in the portal."},
 	"state_ok": {"< 1", 1, "LM User Hygiene: the state file could not be used",
 		"The state file (the tool's memory of notice and first-seen dates) could not be used on ##HOST##. A file that " +
 			"cannot be read is moved aside (.corrupt-<time>) and a fresh one started; one that cannot be used at all (not " +
