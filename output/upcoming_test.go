@@ -3,9 +3,6 @@ package output
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,39 +10,6 @@ import (
 
 	"lm-user-hygiene/hygiene"
 )
-
-// The golden files are rewritten with go test ./output -update. Another test
-// file of the package may declare the flag; it is declared once.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite the golden files in testdata")
-	}
-}
-
-func updatingGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func checkUpcomingGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updatingGolden() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./output -run %s -update creates it)", err, t.Name())
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from %s (-update rewrites it):\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
-}
 
 func upcomingDate(s string) time.Time {
 	t, err := time.Parse("2006-01-02", s)
@@ -85,7 +49,7 @@ func writeUpcoming(t *testing.T, f Format, users []hygiene.Upcoming) string {
 func TestUpcomingGolden(t *testing.T) {
 	for _, f := range []Format{FormatText, FormatJSON, FormatDiscovery, FormatBatch} {
 		t.Run(string(f), func(t *testing.T) {
-			checkUpcomingGolden(t, "upcoming-"+string(f), writeUpcoming(t, f, upcomingSample()))
+			checkGolden(t, "upcoming-"+string(f), writeUpcoming(t, f, upcomingSample()))
 		})
 	}
 }
