@@ -50,11 +50,19 @@ var (
 	installedGroovy string
 	//go:embed users.groovy
 	configSourceGroovy string
-	//go:embed upcoming_discovery.groovy
-	upcomingDiscoveryGroovy string
-	//go:embed upcoming_batch.groovy
-	upcomingBatchGroovy string
+	//go:embed upcoming.groovy
+	upcomingGroovy string
 )
+
+// upcomingScript is the upcoming module's script asking for output: its
+// discovery and its collection differ in nothing else.
+func upcomingScript(output string) string {
+	const line = `def output = "OUTPUT"` + "\n"
+	if strings.Count(upcomingGroovy, line) != 1 {
+		panic("logicmodule: upcoming.groovy has no single line " + strings.TrimSpace(line))
+	}
+	return groovy(strings.Replace(upcomingGroovy, line, `def output = "`+output+`"`+"\n", 1))
+}
 
 // includeProcess is the line of a module's Groovy that process.groovy
 // takes the place of.
@@ -303,7 +311,7 @@ func Upcoming() *Module {
 			InstalledCategory + ". See docs/notice.md.",
 		Collector: "batchscript",
 		Discovery: &Discovery{
-			Groovy:         groovy(upcomingDiscoveryGroovy),
+			Groovy:         upcomingScript("discovery"),
 			Schedule:       UpcomingDiscoverySchedule,
 			WildValueIsID:  true,
 			Persist:        true,
@@ -325,7 +333,7 @@ func Upcoming() *Module {
 			"is deleted.",
 		Attributes: []Attribute{
 			{"scripttype", "embed"},
-			{"scriptgroovy", groovy(upcomingBatchGroovy)},
+			{"scriptgroovy", upcomingScript("batch")},
 			{"windowsscript", ""},
 			{"linuxscript", ""},
 			{"windowscmdline", ""},

@@ -1,9 +1,12 @@
-// Active Discovery of LM_User_Hygiene_Upcoming: runs lm-user-hygiene,
-// installed on the collector host at lmuh.binary, as "upcoming
-// --output=discovery". Each user the run's plan will suspend soon is one
-// instance: the user id as the wildvalue, the username as its name, "suspended
-// on <day> unless active before" as its description, and the properties
-// auto.lmuh.email, auto.lmuh.suspend_on and auto.lmuh.last_activity.
+// LM_User_Hygiene_Upcoming: runs lm-user-hygiene, installed on the collector
+// host at lmuh.binary, as "upcoming --output=<output>". Its Active Discovery
+// asks for discovery: each user the run's plan will suspend soon is one
+// instance (the user id as the wildvalue, the username as its name,
+// "suspended on <day> unless active before" as its description, and the
+// properties auto.lmuh.email, auto.lmuh.suspend_on and
+// auto.lmuh.last_activity). Its collection (BATCHSCRIPT) asks for batch:
+// <user id>.days_left=N and <user id>.idle_days=M, the datapoints of each
+// instance.
 //
 // Every lmuh.<flag> property reaches it as it reaches the run of
 // LM_User_Hygiene_Installed, so the notice follows the policy the run follows.
@@ -11,7 +14,7 @@
 // Groovy 2.4 (older collectors): no newer syntax here.
 import java.util.concurrent.TimeUnit
 
-def output = "discovery"
+def output = "OUTPUT"
 
 // include: process.groovy
 
