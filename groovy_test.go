@@ -89,12 +89,21 @@ func newGroovyFixture(t *testing.T, users int) *groovyFixture {
 func (f *groovyFixture) recorder(t *testing.T, name string) (path, argvFile, envFile string) {
 	t.Helper()
 	path = filepath.Join(f.dir, name)
+	argvFile, envFile = writeRecorder(t, path, f.binary)
+	return path, argvFile, envFile
+}
+
+// writeRecorder writes, at path, a stand-in for binary that records its
+// arguments and environment in path.argv and path.env, then runs binary in
+// its place.
+func writeRecorder(t *testing.T, path, binary string) (argvFile, envFile string) {
+	t.Helper()
 	argvFile, envFile = path+".argv", path+".env"
-	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\nenv > '%s'\nexec '%s' \"$@\"\n", argvFile, envFile, f.binary)
+	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\nenv > '%s'\nexec '%s' \"$@\"\n", argvFile, envFile, binary)
 	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	return path, argvFile, envFile
+	return argvFile, envFile
 }
 
 type groovyResult struct {

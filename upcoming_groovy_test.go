@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,11 +87,7 @@ func (g *upcomingGroovy) run(t *testing.T, name, script string, props map[string
 func (g *upcomingGroovy) recorder(t *testing.T) (path, argvFile, envFile string) {
 	t.Helper()
 	path = filepath.Join(g.dir, "recorder")
-	argvFile, envFile = path+".argv", path+".env"
-	script := fmt.Sprintf("#!/bin/sh\nprintf '%%s\\n' \"$@\" > '%s'\nenv > '%s'\nexec '%s' \"$@\"\n", argvFile, envFile, g.binary)
-	if err := os.WriteFile(path, []byte(script), 0o700); err != nil {
-		t.Fatal(err)
-	}
+	argvFile, envFile = writeRecorder(t, path, g.binary)
 	return path, argvFile, envFile
 }
 
