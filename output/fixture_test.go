@@ -158,17 +158,6 @@ func (p *livePortal) set(id int, status string, groups ...int) {
 	}
 }
 
-func (p *livePortal) user(id int) lm.User {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, u := range p.users {
-		if u.ID == id {
-			return u
-		}
-	}
-	return lm.User{}
-}
-
 // liveIdlePortal is idlePortal whose PATCHes take effect: users 100..100+n-1
 // idle (group 2, Staff), one recent user.
 func liveIdlePortal(n int) *livePortal {
@@ -214,12 +203,4 @@ func undo(t *testing.T, p *livePortal, s *state.Store, at time.Time, run string,
 		policy(&pol)
 	}
 	return runnerAt(p, s, at).Undo(t.Context(), pol, target)
-}
-
-func outcomes(r *hygiene.Report) map[hygiene.UndoOutcome]int {
-	n := map[hygiene.UndoOutcome]int{}
-	for _, d := range r.Undo {
-		n[d.Outcome]++
-	}
-	return n
 }
