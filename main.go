@@ -126,7 +126,7 @@ type openedState struct {
 // missing file is made only once the portal was read. The commands that
 // never write (check, upcoming) and a run as of a later day read it, never
 // write it.
-func openState(cfg *config.Config, pol hygiene.Policy, log *logrus.Entry, lockTimeout time.Duration) (openedState, error) {
+func openState(cfg *config.Config, log *logrus.Entry, lockTimeout time.Duration) (openedState, error) {
 	path, err := cfg.StatePath(cfg.BaseURL)
 	if err != nil {
 		log.WithField("error", err.Error()).Warn("no state file: this run reads an empty memory (grace starts today) and records nothing")
@@ -135,7 +135,7 @@ func openState(cfg *config.Config, pol hygiene.Policy, log *logrus.Entry, lockTi
 	if path == "" {
 		return openedState{ok: true}, nil
 	}
-	readOnly := !pol.AsOf.IsZero() || cfg.Command.NeverWrites()
+	readOnly := !cfg.Policy.AsOf.IsZero() || cfg.Command.NeverWrites()
 	store, health, err := state.Open(path, state.Options{ReadOnly: readOnly, Snapshot: readOnly, LockTimeout: lockTimeout, CreateAtFirstUse: true})
 	if err != nil {
 		return openedState{}, err

@@ -137,7 +137,7 @@ func (s *session) remember(ctx context.Context, runner *hygiene.Runner) (io.Clos
 	if s.demo != nil {
 		store, err = s.demo.openState(ctx, runner, s.cfg)
 	} else {
-		store, err = openState(s.cfg, s.cfg.Policy, s.log, s.d.lockTimeout)
+		store, err = openState(s.cfg, s.log, s.d.lockTimeout)
 	}
 	if err != nil {
 		return nil, err
